@@ -1,0 +1,27 @@
+using Automation.Hosting;
+using Automation.Storage;
+
+namespace Automation.Events;
+
+/// <summary>Puts an event on every queue that consumes it, and wakes this instance's listeners.</summary>
+public sealed class EventPublisher(StorageClients storage, QueueWatcher watcher)
+{
+    public async Task PublishAsync(StoreEvent storeEvent, CancellationToken cancellationToken)
+    {
+        var body = BinaryData.FromObjectAsJson(storeEvent, Json.Options);
+        foreach (var queueName in EventRoutes.QueuesFor(storeEvent))
+        {
+            var queue = await storage.QueueAsync(queueName);
+            await queue.SendMessageAsync(body, cancellationToken: cancellationToken);
+            watcher.Notify(queueName);
+        }
+    }
+
+    /// <summary>Sends any JSON message to a queue (for automations' own internal work queues).</summary>
+    public async Task SendAsync<T>(string queueName, T message, TimeSpan? delay, CancellationToken cancellationToken)
+    {
+        var queue = await storage.QueueAsync(queueName);
+        await queue.SendMessageAsync(BinaryData.FromObjectAsJson(message, Json.Options), visibilityTimeout: delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
+        if (delay is null || delay <= TimeSpan.Zero) watcher.Notify(queueName);
+    }
+}

@@ -1,0 +1,4 @@
+using Automation.Hosting;
+
+var app = AutomationApp.Build(args);
+await app.RunAsync();

@@ -1,0 +1,85 @@
+using Automation.Events;
+using Automation.Hosting;
+using Automation.Shopify;
+using Automation.Storage;
+using Automation.Stores;
+using Automation.WooCommerce;
+
+namespace Automation.Webhooks;
+
+/// <summary>
+/// Queue-triggered on <c>webhook-deliveries</c>: keep the delivery (deduplicated), translate it, refuse stale
+/// state, and publish our events to the automation queues.
+/// </summary>
+public sealed class ProcessWebhookDelivery(
+    DeliveryLog log,
+    ResourceVersions versions,
+    InventoryItemMap inventoryItems,
+    EventPublisher publisher,
+    StorageClients storage,
+    ILogger<ProcessWebhookDelivery> logger) : QueueFunction<WebhookDelivery>
+{
+    private static readonly ShopifyWebhookTranslator Shopify = new();
+    private static readonly WooCommerceWebhookTranslator WooCommerce = new();
+
+    protected override async Task RunAsync(WebhookDelivery delivery, QueueMessageContext context, CancellationToken cancellationToken)
+    {
+        var body = await ReadBodyAsync(delivery, cancellationToken);
+        IWebhookTranslator translator = delivery.Platform == Platform.Shopify ? Shopify : WooCommerce;
+        var translation = translator.Translate(delivery, body);
+
+        var existing = await log.TryAddAsync(delivery, translation.DedupeKey, body, cancellationToken);
+        if (existing is not null && !delivery.Replay && existing.GetString("Status") != nameof(DeliveryStatus.Received))
+        {
+            logger.LogInformation("Duplicate {Platform} {Topic} delivery for store {StoreId}: already {Status}", delivery.Platform, delivery.Topic, delivery.StoreId, existing.GetString("Status"));
+            return;
+        }
+
+        switch (translation.Outcome)
+        {
+            case TranslationOutcome.Unparseable:
+                await log.SetStatusAsync(delivery.StoreId, translation.DedupeKey, DeliveryStatus.Unparseable, translation.Reason, 0, cancellationToken);
+                throw new PermanentFailureException($"Unparseable {delivery.Platform} {delivery.Topic} delivery {delivery.Id} for store {delivery.StoreId}: {translation.Reason}");
+
+            case TranslationOutcome.Ignored:
+                if (translation.Version is not null) await versions.TryAdvanceAsync(delivery.StoreId, translation.Version, cancellationToken);
+                await log.SetStatusAsync(delivery.StoreId, translation.DedupeKey, DeliveryStatus.Ignored, translation.Reason, 0, cancellationToken);
+                logger.LogInformation("Kept {Platform} {Topic} delivery for store {StoreId}: {Reason}", delivery.Platform, delivery.Topic, delivery.StoreId, translation.Reason);
+                return;
+        }
+
+        if (translation.Version is not null && !await versions.TryAdvanceAsync(delivery.StoreId, translation.Version, cancellationToken))
+        {
+            await log.SetStatusAsync(delivery.StoreId, translation.DedupeKey, DeliveryStatus.Stale, $"A newer {translation.Version.Key} than {translation.Version.UpdatedAt:O} is already held.", 0, cancellationToken);
+            logger.LogInformation("Stale {Platform} {Topic} delivery for store {StoreId} ignored", delivery.Platform, delivery.Topic, delivery.StoreId);
+            return;
+        }
+
+        foreach (var storeEvent in translation.Events)
+        {
+            var resolved = storeEvent;
+            if (storeEvent is ProductUpdated product && delivery.Platform == Platform.Shopify)
+            {
+                await inventoryItems.RememberAsync(product, cancellationToken);
+            }
+            else if (storeEvent is InventoryLevelChanged level)
+            {
+                resolved = await inventoryItems.ResolveAsync(level, cancellationToken);
+            }
+
+            await publisher.PublishAsync(resolved, cancellationToken);
+        }
+
+        await log.SetStatusAsync(delivery.StoreId, translation.DedupeKey, DeliveryStatus.Processed, null, translation.Events.Count, cancellationToken);
+        logger.LogInformation("{Platform} {Topic} delivery for store {StoreId} became {Count} event(s)", delivery.Platform, delivery.Topic, delivery.StoreId, translation.Events.Count);
+    }
+
+    private async Task<byte[]> ReadBodyAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        if (delivery.HasInlineBody) return delivery.InlineBodyBytes();
+        if (delivery.BodyBlob is null) throw new PermanentFailureException($"Delivery {delivery.Id} has no body.");
+        var container = await storage.ContainerAsync(BlobContainers.WebhookBodies);
+        var content = await container.GetBlobClient(delivery.BodyBlob).DownloadContentAsync(cancellationToken);
+        return content.Value.Content.ToArray();
+    }
+}

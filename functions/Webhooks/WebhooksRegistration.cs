@@ -1,0 +1,21 @@
+using Automation.Hosting;
+using Automation.Shopify;
+using Automation.Storage;
+
+namespace Automation.Webhooks;
+
+public static class WebhooksRegistration
+{
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<WebhookIntake>();
+        services.AddSingleton<DeliveryLog>();
+        services.AddSingleton<ResourceVersions>();
+        services.AddSingleton<InventoryItemMap>();
+
+        services.AddQueueFunction<ProcessWebhookDelivery>(configuration, QueueNames.WebhookDeliveries);
+        services.AddTimerFunction<PurgeOldDeliveries>(configuration, "0 30 3 * * *");
+        return services;
+    }
+}
