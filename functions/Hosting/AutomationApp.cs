@@ -1,6 +1,8 @@
 using Automation.Admin;
 using Automation.Compliance;
 using Automation.Effects;
+using Automation.Email;
+using Automation.Platforms;
 using Automation.Events;
 using Automation.Storage;
 using Automation.Stores;
@@ -25,6 +27,8 @@ public static class AutomationApp
 
         builder.AddFunctionsHost();
         builder.Services.AddStores(builder.Configuration);
+        builder.Services.AddEmail(builder.Configuration);
+        builder.Services.AddPlatformClients();
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddCompliance(builder.Configuration);
 

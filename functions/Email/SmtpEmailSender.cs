@@ -1,0 +1,82 @@
+using Automation.Effects;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace Automation.Email;
+
+/// <summary>
+/// Sends through the store's SMTP server with MailKit. The send is recorded in the effect ledger under the
+/// message's idempotency key, and the Message-Id is derived from that key, so a retry after a crash between
+/// "sent" and "recorded" carries the same Message-Id and a receiving system can recognise it.
+/// </summary>
+public sealed class SmtpEmailSender(EmailSettings settings, EffectLedger ledger, ILogger<SmtpEmailSender> logger) : IEmailSender
+{
+    public async Task<string> SendAsync(EmailMessage message, CancellationToken cancellationToken)
+    {
+        var messageId = await ledger.RunOnceAsync(message.StoreId, "email:" + message.IdempotencyKey, async (_, ct) =>
+        {
+            var options = settings.For(message.StoreId);
+            var mime = Build(message, options);
+            using var client = new SmtpClient();
+            await client.ConnectAsync(options.SmtpHost, options.SmtpPort, Enum.Parse<SecureSocketOptions>(options.Security, ignoreCase: true), ct);
+            if (!string.IsNullOrEmpty(options.UserName))
+            {
+                await client.AuthenticateAsync(options.UserName, options.Password ?? "", ct);
+            }
+
+            await client.SendAsync(mime, ct);
+            await client.DisconnectAsync(quit: true, ct);
+            logger.LogInformation("Email {Subject} sent for store {StoreId}", message.Subject, message.StoreId);
+            return mime.MessageId;
+        }, cancellationToken);
+        return messageId ?? "";
+    }
+
+    internal static MimeMessage Build(EmailMessage message, EmailOptions options)
+    {
+        var mime = new MimeMessage
+        {
+            Subject = message.Subject,
+            MessageId = $"{Storage.StorageKeys.Hash(message.StoreId + ":" + message.IdempotencyKey)}@automation",
+        };
+        mime.From.Add(new MailboxAddress(options.FromName, options.FromAddress));
+        mime.To.Add(MailboxAddress.Parse(message.To));
+        foreach (var (name, value) in message.Headers)
+        {
+            mime.Headers.Add(name, value);
+        }
+
+        var body = new BodyBuilder { HtmlBody = message.Html, TextBody = message.Text };
+        foreach (var attachment in message.Attachments)
+        {
+            body.Attachments.Add(attachment.FileName, attachment.Content, ContentType.Parse(attachment.ContentType));
+        }
+
+        mime.Body = body.ToMessageBody();
+        return mime;
+    }
+}
+
+/// <summary>Resolves a store's SMTP settings: the store's own section over the deployment's.</summary>
+public sealed class EmailSettings(IConfiguration configuration)
+{
+    public EmailOptions For(string storeId)
+    {
+        var options = new EmailOptions();
+        configuration.GetSection(EmailOptions.Section).Bind(options);
+        configuration.GetSection($"Stores:{storeId}:Email").Bind(options);
+        return options;
+    }
+}
+
+public static class EmailRegistration
+{
+    public static IServiceCollection AddEmail(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<EmailSettings>();
+        services.AddSingleton<IEmailSender, SmtpEmailSender>();
+        return services;
+    }
+}

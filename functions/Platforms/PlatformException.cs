@@ -1,0 +1,48 @@
+using System.Net;
+
+namespace Automation.Platforms;
+
+/// <summary>A platform API call that failed. Transient failures are worth retrying later; permanent ones are recorded and skipped.</summary>
+public sealed class PlatformException(string message, HttpStatusCode? statusCode, string? errorCode, bool isTransient, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public HttpStatusCode? StatusCode { get; } = statusCode;
+
+    /// <summary>WooCommerce's error <c>code</c> (e.g. <c>woocommerce_rest_coupon_code_already_exists</c>) or Shopify's GraphQL error code.</summary>
+    public string? ErrorCode { get; } = errorCode;
+
+    public bool IsTransient { get; } = isTransient;
+}
+
+/// <summary>Retry timing shared by the platform clients: Retry-After when given, otherwise exponential back-off.</summary>
+public sealed class PlatformRetryOptions
+{
+    public int MaxAttempts { get; set; } = 5;
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(MaxDelay.TotalMilliseconds, BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * (0.8 + (Random.Shared.NextDouble() * 0.4))));
+
+    internal static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (response.Headers.RetryAfter?.Delta is { } delta) return delta;
+        if (response.Headers.TryGetValues("Retry-After", out var values)
+            && double.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            return TimeSpan.FromSeconds(seconds);
+        return null;
+    }
+
+    internal static bool IsTransientStatus(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)status >= 500;
+}
+
+public static class PlatformRegistration
+{
+    public static IServiceCollection AddPlatformClients(this IServiceCollection services)
+    {
+        services.AddOptions<PlatformRetryOptions>().BindConfiguration("Platforms:Retry");
+        services.AddHttpClient<Shopify.ShopifyAdminClient>(c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient<WooCommerce.WooCommerceClient>(c => c.Timeout = TimeSpan.FromSeconds(30));
+        return services;
+    }
+}
