@@ -3,6 +3,7 @@ using Automation.Compliance;
 using Automation.Effects;
 using Automation.Email;
 using Automation.Platforms;
+using Automation.Returns;
 using Automation.Events;
 using Automation.Storage;
 using Automation.Stores;
@@ -31,11 +32,13 @@ public static class AutomationApp
         builder.Services.AddPlatformClients();
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddCompliance(builder.Configuration);
+        builder.Services.AddReturns(builder.Configuration);
 
         var app = builder.Build();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         WebhookIntake.Map(app);
         AdminEndpoints.Map(app);
+        app.MapReturns();
         return app;
     }
 
