@@ -58,7 +58,7 @@ internal sealed class PdfCanvas(double width, double height)
         byte[] compressed;
         using (var buffer = new MemoryStream())
         {
-            using (var zlib = new ZLibStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
+            using (var zlib = new ZLibStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
             {
                 zlib.Write(Encoding.Latin1.GetBytes(_content.ToString()));
             }
