@@ -90,6 +90,47 @@ public sealed class ReturnCases(StorageClients storage)
         }
     }
 
+    /// <summary>Replaces a case held for review with a person's decision; false if it was not (or no longer) in review.</summary>
+    public async Task<bool> ReplaceReviewedAsync(ReturnCase decided, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(decided.StoreId, decided.Rma, cancellationToken: cancellationToken);
+        if (!row.HasValue || row.Value!.GetString("Outcome") != nameof(ReturnOutcome.ManualReview)) return false;
+        var update = new TableEntity(decided.StoreId, decided.Rma)
+        {
+            ["Case"] = System.Text.Json.JsonSerializer.Serialize(decided, Json.Options),
+            ["Status"] = "Decided",
+            ["Outcome"] = decided.Decision.Outcome.ToString(),
+            ["Rule"] = decided.Decision.Rule,
+            ["Reason"] = decided.Decision.Reason,
+        };
+        try
+        {
+            await table.UpdateEntityAsync(update, row.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The store's returns, newest first, optionally only one outcome (e.g. ManualReview).</summary>
+    public async Task<List<TableEntity>> ListAsync(string storeId, string? outcome, int top, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        var filter = outcome is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {storeId}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and Outcome eq {outcome}");
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Status", "Outcome", "Rule", "Reason", "OrderId", "CreatedAt", "RefundedAt"], cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        return [.. rows.OrderByDescending(r => r.GetDateTimeOffset("CreatedAt")).Take(top)];
+    }
+
     public async Task SetStatusAsync(string storeId, string rma, string status, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(Table);

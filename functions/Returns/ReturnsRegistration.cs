@@ -31,6 +31,7 @@ public static class ReturnsRegistration
     public static IEndpointRouteBuilder MapReturns(this IEndpointRouteBuilder app)
     {
         SelfServiceReturns.Map(app);
+        ReviewReturns.Map(app);
         return app;
     }
 

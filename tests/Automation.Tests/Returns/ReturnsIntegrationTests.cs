@@ -58,6 +58,15 @@ public sealed class ReturnsIntegrationTests
         s["Stores:shop:Returns:Segments:0:Fee"] = "0";
         Warehouse(s, "shop");
 
+        // The same shop's data behind a store whose team reviews every return above 100.
+        s["Stores:careful:Platform"] = "Shopify";
+        s["Stores:careful:ShopDomain"] = "careful-shop.myshopify.com";
+        s["Stores:careful:WebhookSecret"] = "careful-secret";
+        s["Stores:careful:AdminApiBaseUrl"] = _platform.ShopifyAdminApiBaseUrl;
+        s["Stores:careful:AccessToken"] = "shpat_careful";
+        s["Stores:careful:Returns:ReviewAboveValue"] = "100";
+        Warehouse(s, "careful");
+
         s["Stores:woo:Platform"] = "WooCommerce";
         s["Stores:woo:SiteUrl"] = "https://woo-returns.example.com/";
         s["Stores:woo:WebhookSecret"] = "woo-secret";
@@ -394,5 +403,32 @@ public sealed class ReturnsIntegrationTests
 
         await Eventually.Until(async () => (await ReturnRowsAsync()).Count == 0, TimeSpan.FromSeconds(15), "the customer's returns erased");
         Assert.That(await LabelBlobsAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task ReturnAboveReviewValue_HeldUntilAnOperatorApproves_ThenCarriedOut()
+    {
+        var response = await AskAsync("careful", ShopifyRequest(items: [new { lineItemId = ShoesLine, quantity = 1, reason = "defective" }]));
+        var answer = await ReadAsync(response);
+        Assert.That((answer.Outcome, answer.Rule), Is.EqualTo(("ManualReview", "review:value")));
+        var held = (await MailSink.WaitForAsync(e => e.ToAddress == Customer)).Single();
+        Assert.That(held.Subject, Is.EqualTo($"We are reviewing your return {answer.Rma}"));
+        Assert.That(_platform.Requests.Select(r => r.GraphQLQuery), Has.None.Contains("mutation"));
+
+        var listed = await _app.Admin.GetFromJsonAsync<JsonElement>("api/admin/returns/careful?outcome=ManualReview");
+        Assert.That(listed.EnumerateArray().Select(r => r.GetProperty("rma").GetString()), Is.EqualTo(new[] { answer.Rma }));
+        Assert.That((await _app.Http.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "approve" })).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+
+        var approved = await _app.Admin.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "approve", fee = 0 });
+
+        Assert.That(approved.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var emails = await MailSink.WaitForAsync(e => e.Subject.Contains("approved", StringComparison.Ordinal) || e.ToAddress == "receiving@example.com", count: 2);
+        Assert.That(emails.Single(e => e.ToAddress == Customer).Subject, Is.EqualTo($"Your return {answer.Rma} is approved"));
+        Assert.That(ShopifyOperations(_platform), Is.EqualTo(new[]
+        {
+            "query ReturnOrderByName", "mutation RequestReturn", "mutation ApproveReturn", "mutation AttachReturnLabel",
+        }));
+        var again = await _app.Admin.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "decline", reason = "Changed my mind" });
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
     }
 }
