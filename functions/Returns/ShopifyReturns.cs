@@ -59,15 +59,19 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
         switch (returnCase.Decision.Outcome)
         {
             case ReturnOutcome.Approved or ReturnOutcome.KeepIt:
+                // After a crash mid-call (PriorAttempt.Unfinished) each step first looks for what the lost call made.
                 var returnId = returnCase.Request.PlatformReturnId
-                    ?? await ledger.RunOnceAsync(store.Id, $"shopify:return-request:{rma}", (_, ct) => RequestReturnAsync(store, returnCase, ct), cancellationToken)
+                    ?? await ledger.RunOnceAsync(store.Id, $"shopify:return-request:{rma}", async (prior, ct) =>
+                        (prior == PriorAttempt.Unfinished ? await FindRequestedReturnAsync(store, returnCase, ct) : null) ?? await RequestReturnAsync(store, returnCase, ct), cancellationToken)
                     ?? throw new PlatformException("Shopify did not return the new return's id.", null, null, isTransient: false);
-                var reverseOrder = await ledger.RunOnceAsync(store.Id, $"shopify:return-approve:{rma}", (_, ct) => ApproveAsync(store, policy, returnId, ct), cancellationToken);
+                var reverseOrder = await ledger.RunOnceAsync(store.Id, $"shopify:return-approve:{rma}", async (prior, ct) =>
+                    (prior == PriorAttempt.Unfinished ? await FindApprovedAsync(store, returnId, ct) : null) ?? await ApproveAsync(store, policy, returnId, ct), cancellationToken);
                 if (label is not null)
                 {
                     if (reverseOrder is null)
                         throw new PlatformException($"Shopify return for {rma} has no reverse fulfillment order to attach the label to.", null, null, isTransient: true);
-                    await ledger.RunOnceAsync(store.Id, $"shopify:reverse-delivery:{rma}", (_, ct) => AttachLabelAsync(store, reverseOrder, label, ct), cancellationToken);
+                    await ledger.RunOnceAsync(store.Id, $"shopify:reverse-delivery:{rma}", async (prior, ct) =>
+                        (prior == PriorAttempt.Unfinished ? await FindReverseDeliveryAsync(store, reverseOrder, ct) : null) ?? await AttachLabelAsync(store, reverseOrder, label, ct), cancellationToken);
                 }
 
                 break;
@@ -85,6 +89,41 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
     public Task RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken) =>
         // Shopify refunds need the return's refund calculation (suggestedRefund) and the transactions; left to the merchant for now.
         Task.CompletedTask;
+
+    /// <summary>A return on the order with exactly these lines that is still requested or open: the one a lost call made.</summary>
+    private async Task<string?> FindRequestedReturnAsync(Store store, ReturnCase returnCase, CancellationToken cancellationToken)
+    {
+        var data = await shopify.GraphQLAsync(store, """
+            query ReturnsOfOrder($id: ID!) {
+              order(id: $id) {
+                returns(first: 25) {
+                  nodes { id status returnLineItems(first: 100) { nodes { quantity ... on ReturnLineItem { fulfillmentLineItem { id } } } } }
+                }
+              }
+            }
+            """, new { id = returnCase.Order.PlatformId }, cancellationToken);
+        var wanted = returnCase.Lines.Select(x => $"{x.Line.FulfillmentLineItemId}x{x.Item.Quantity}").Order(StringComparer.Ordinal).ToList();
+        return data.Prop("order")?.Prop("returns")?.Array("nodes")
+            .Where(r => r.Str("status") is "REQUESTED" or "OPEN")
+            .Where(r => (r.Prop("returnLineItems")?.Array("nodes") ?? [])
+                .Select(l => $"{l.Prop("fulfillmentLineItem")?.Str("id")}x{l.Int("quantity")}").Order(StringComparer.Ordinal).SequenceEqual(wanted))
+            .Select(r => r.Str("id"))
+            .FirstOrDefault();
+    }
+
+    /// <summary>If the return is already open, its reverse fulfillment order (approving again would be refused).</summary>
+    private async Task<string?> FindApprovedAsync(Store store, string returnId, CancellationToken cancellationToken)
+    {
+        var data = await shopify.GraphQLAsync(store, "query ReturnStatus($id: ID!) { return(id: $id) { status reverseFulfillmentOrders(first: 5) { nodes { id } } } }", new { id = returnId }, cancellationToken);
+        var found = data.Prop("return");
+        return found?.Str("status") is "OPEN" ? found.Value.Prop("reverseFulfillmentOrders")?.Array("nodes").Select(n => n.Str("id")).FirstOrDefault() : null;
+    }
+
+    private async Task<string?> FindReverseDeliveryAsync(Store store, string reverseFulfillmentOrderId, CancellationToken cancellationToken)
+    {
+        var data = await shopify.GraphQLAsync(store, "query ReverseDeliveries($id: ID!) { reverseFulfillmentOrder(id: $id) { reverseDeliveries(first: 5) { nodes { id } } } }", new { id = reverseFulfillmentOrderId }, cancellationToken);
+        return data.Prop("reverseFulfillmentOrder")?.Prop("reverseDeliveries")?.Array("nodes").Select(n => n.Str("id")).FirstOrDefault();
+    }
 
     private async Task<string?> RequestReturnAsync(Store store, ReturnCase returnCase, CancellationToken cancellationToken)
     {

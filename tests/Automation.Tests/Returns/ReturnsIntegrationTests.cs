@@ -431,4 +431,38 @@ public sealed class ReturnsIntegrationTests
         var again = await _app.Admin.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "decline", reason = "Changed my mind" });
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
     }
+
+    [Test]
+    public async Task CrashAfterShopifyMadeTheReturn_RetryFindsItInsteadOfMakingAnother()
+    {
+        // An earlier attempt started returnRequest and died before recording the result.
+        var rma = ReturnCases.RmaFor("shop", ReturnCases.RequestKeyFor(OrderId, [new ReturnItem(ShirtLine, 1)]));
+        var effects = Azurite.Table(Automation.Storage.TableNames.Effects);
+        await effects.CreateIfNotExistsAsync();
+        await effects.AddEntityAsync(new TableEntity("shop", Automation.Storage.StorageKeys.Escape($"shopify:return-request:{rma}")) { ["Status"] = "Started", ["Attempts"] = 1 });
+        _platform.OnGraphQLData("query ReturnsOfOrder", _ => new
+        {
+            order = new
+            {
+                returns = new
+                {
+                    nodes = new[]
+                    {
+                        new { id = "gid://shopify/Return/1", status = "DECLINED", returnLineItems = new { nodes = new[] { new { quantity = 1, fulfillmentLineItem = new { id = "gid://shopify/FulfillmentLineItem/11122233344" } } } } },
+                        new { id = "gid://shopify/Return/2", status = "REQUESTED", returnLineItems = new { nodes = new[] { new { quantity = 1, fulfillmentLineItem = new { id = "gid://shopify/FulfillmentLineItem/11122233344" } } } } },
+                    },
+                },
+            },
+        });
+
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest()));
+
+        Assert.That(answer.Rma, Is.EqualTo(rma));
+        await MailSink.WaitForAsync(e => e.ToAddress == "receiving@example.com");
+        Assert.That(ShopifyOperations(_platform), Is.EqualTo(new[]
+        {
+            "query ReturnOrderByName", "query ReturnsOfOrder", "mutation ApproveReturn", "mutation AttachReturnLabel",
+        }));
+        Assert.That(_platform.GraphQLRequests("mutation ApproveReturn").Single().Variables.GetProperty("input").GetProperty("id").GetString(), Is.EqualTo("gid://shopify/Return/2"));
+    }
 }
