@@ -24,8 +24,8 @@ public static class ReturnLabelPdf
     public const double Height = 6 * 72;
     private const double Margin = 12;
 
-    /// <summary>Narrowest bar in points: 0.5 mm prints cleanly at 203 dpi and scans from arm's length.</summary>
-    private const double MinModule = 1.4;
+    /// <summary>The widest bar unit used; narrower ones are chosen only so that long tracking numbers still fit.</summary>
+    private const double MaxModule = 2.0;
 
     public static byte[] Render(LabelRequest label, string trackingNumber, string carrier)
     {
@@ -67,7 +67,8 @@ public static class ReturnLabelPdf
         y += 10;
         var widths = Code128.Widths(trackingNumber);
         var modules = widths.Sum();
-        var module = Math.Max(MinModule, Math.Min(2.0, content / (modules + 20)));
+        // An RMA gets 1.4 pt (0.5 mm, 4 dots at 203 dpi); carriers' 22-digit numbers 1.5 pt thanks to code set C.
+        var module = Math.Min(MaxModule, content / (modules + 20));
         var x = (Width - (modules * module)) / 2;
         const double barHeight = 70;
         var bar = true;

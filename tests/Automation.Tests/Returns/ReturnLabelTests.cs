@@ -24,6 +24,7 @@ public class ReturnLabelTests
     [TestCase("1Z999AA10123456784")]
     [TestCase("9400111899223100012345")]
     [TestCase("ret-0042/x")]
+    [TestCase("RETURN-SHIPMENT-ABCDEFGHJKMN")]
     public async Task Barcode_ScansBackToTheTrackingNumber(string tracking)
     {
         var pdf = ReturnLabelPdf.Render(Label(), tracking, "Return label");
