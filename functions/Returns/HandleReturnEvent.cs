@@ -35,12 +35,20 @@ public sealed class HandleReturnEvent(
             return;
         }
 
+        var items = requested.Lines.Select(l => new ReturnItem(l.LineItemId, l.Quantity, l.Reason, l.Note)).ToList();
+
+        // A self-service return we created in Shopify (returnRequest) comes back as this webhook: it is already handled.
+        var selfService = ReturnCases.RmaFor(store.Id, ReturnCases.RequestKeyFor(requested.OrderId, items));
+        if (await cases.GetAsync(store.Id, selfService, cancellationToken) is not null)
+        {
+            await cases.LinkPlatformReturnAsync(store.Id, selfService, requested.ReturnId, cancellationToken);
+            logger.LogInformation("Return {ReturnId} for store {StoreId} is self-service return {Rma}; already handled", requested.ReturnId, store.Id, selfService);
+            return;
+        }
+
         var order = await platforms.For(store).GetOrderAsync(store, requested.OrderId, cancellationToken)
             ?? throw new PermanentFailureException($"Order {requested.OrderId} of return {requested.ReturnId} was not found at Shopify.");
-        var request = new ReturnRequest(store.Id, ReturnWish.Refund, [.. requested.Lines.Select(l => new ReturnItem(l.LineItemId, l.Quantity, l.Reason, l.Note))], requested.OccurredAt)
-        {
-            PlatformReturnId = requested.ReturnId,
-        };
+        var request = new ReturnRequest(store.Id, ReturnWish.Refund, items, requested.OccurredAt) { PlatformReturnId = requested.ReturnId };
         if (string.IsNullOrWhiteSpace(order.Email))
             throw new PermanentFailureException($"Order {order.OrderId} has no email to send the return decision to.");
 

@@ -173,6 +173,13 @@ public sealed class ReturnCases(StorageClients storage)
         await table.UpdateEntityAsync(new TableEntity(storeId, rma) { ["RefundId"] = refundId, ["RefundedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
+    /// <summary>Notes the platform's own id for a return we created there (Shopify's Return GID).</summary>
+    public async Task LinkPlatformReturnAsync(string storeId, string rma, string platformReturnId, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        await table.UpdateEntityAsync(new TableEntity(storeId, rma) { ["PlatformReturnId"] = platformReturnId }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
     public async Task DeleteAsync(string storeId, string rma, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(Table);

@@ -465,4 +465,24 @@ public sealed class ReturnsIntegrationTests
         }));
         Assert.That(_platform.GraphQLRequests("mutation ApproveReturn").Single().Variables.GetProperty("input").GetProperty("id").GetString(), Is.EqualTo("gid://shopify/Return/2"));
     }
+
+    [Test]
+    public async Task ShopifyWebhookForTheReturnWeCreated_IsNotHandledTwice()
+    {
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest()));
+        await MailSink.WaitForAsync(e => e.Subject.Contains(answer.Rma, StringComparison.Ordinal), count: 2);
+        var calls = _platform.Requests.Count;
+
+        // Shopify announces the return our returnRequest made, as returns/request.
+        var echo = Deliveries.Fixture("shopify/returns.request.json")
+            .Replace("\"id\": 12345678901,", "\"id\": 777,", StringComparison.Ordinal)
+            .Replace("gid://shopify/Return/12345678901", "gid://shopify/Return/777", StringComparison.Ordinal)
+            .Replace("\"id\": 6230184263752", $"\"id\": {OrderId}", StringComparison.Ordinal);
+        Assert.That((await _app.Http.SendAsync(Deliveries.Shopify(ShopDomain, "returns/request", echo, ShopSecret))).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        await Eventually.Until(async () => (await ReturnRowsAsync()).Any(r => r.GetString("PlatformReturnId") == "gid://shopify/Return/777"), TimeSpan.FromSeconds(15), "the echo linked to our return");
+        Assert.That(_platform.Requests, Has.Count.EqualTo(calls));
+        Assert.That(await ReturnRowsAsync(), Has.Count.EqualTo(1));
+        Assert.That(await MailSink.AllAsync(), Has.Count.EqualTo(2));
+    }
 }
