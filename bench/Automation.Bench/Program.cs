@@ -6,5 +6,7 @@ var rest = args.Skip(1).ToArray();
 await (scenario switch
 {
     "intake" => IntakeBench.RunAsync(rest),
+    "demo-platform" => Demo.PlatformAsync(rest),
+    "demo-send" => Demo.SendAsync(rest),
     _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake.")),
 });
