@@ -7,5 +7,7 @@ await (scenario switch
 {
     "intake" => IntakeBench.RunAsync(rest),
     "labels" => LabelsBench.RunAsync(rest),
+    "demo-platform" => Demo.PlatformAsync(rest),
+    "demo-send" => Demo.SendAsync(rest),
     _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, labels.")),
 });
