@@ -56,7 +56,10 @@ public sealed class ReturnPolicy
     public TimeSpan Window { get; set; } = TimeSpan.FromDays(30);
     public WindowStart WindowFrom { get; set; } = WindowStart.Fulfillment;
 
-    /// <summary>Product tags that make an item final sale; default <c>final-sale</c>. Set to an empty list to turn it off.</summary>
+    /// <summary>
+    /// Product tags that make an item final sale; default <c>final-sale</c>. Configuration cannot hold an empty list,
+    /// so one empty entry (<c>FinalSaleTags:0 = ""</c>) turns the rule off.
+    /// </summary>
     public List<string>? FinalSaleTags { get; set; }
     public List<string> FinalSaleProductTypes { get; set; } = [];
 
@@ -100,7 +103,7 @@ public sealed class ReturnPolicy
     public List<Warehouse> Warehouses { get; set; } = [];
     public List<RoutingRule> Routing { get; set; } = [];
 
-    public IReadOnlyList<string> EffectiveFinalSaleTags => FinalSaleTags ?? ["final-sale"];
+    public IReadOnlyList<string> EffectiveFinalSaleTags => FinalSaleTags is null ? ["final-sale"] : [.. FinalSaleTags.Where(t => !string.IsNullOrWhiteSpace(t))];
 
     public IEnumerable<string> Validate()
     {
