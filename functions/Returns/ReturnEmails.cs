@@ -15,10 +15,11 @@ public static class ReturnEmails
         <p>{{ reason }}</p>
         <ul>{% for item in items %}<li>{{ item.quantity }} × {{ item.title }}</li>{% endfor %}</ul>
         {% if approved %}
-        <p>Return fee: {{ fee | money: currency }}.{% if free_shipping %} Your replacement ships free.{% endif %}</p>
+        <p>Return fee: {{ fee | money: currency }}.</p>
         <p>Your return label is attached. You can also <a href="{{ label_url }}">download the label</a> (the link works until {{ label_expires | date: "yyyy-MM-dd" }}).
         Print it, stick it on the parcel and send it to {{ warehouse }}. Tracking number: {{ tracking }}.</p>
         {% endif %}
+        {% if shipping_code %}<p>Your replacement ships free: use the code <strong>{{ shipping_code }}</strong> at checkout (valid until {{ shipping_code_expires | date: "yyyy-MM-dd" }}).</p>{% endif %}
         <p>Reference: {{ rma }}</p>
         """);
 
@@ -31,9 +32,11 @@ public static class ReturnEmails
 
         {% for item in items %}- {{ item.quantity }} x {{ item.title }}
         {% endfor %}{% if approved %}
-        Return fee: {{ fee | money: currency }}.{% if free_shipping %} Your replacement ships free.{% endif %}
+        Return fee: {{ fee | money: currency }}.
         Label (attached, and at this link until {{ label_expires | date: "yyyy-MM-dd" }}): {{ label_url }}
         Send the parcel to {{ warehouse }}. Tracking number: {{ tracking }}.
+        {% endif %}{% if shipping_code %}
+        Your replacement ships free: use the code {{ shipping_code }} at checkout (valid until {{ shipping_code_expires | date: "yyyy-MM-dd" }}).
         {% endif %}
         Reference: {{ rma }}
         """);
@@ -56,7 +59,7 @@ public static class ReturnEmails
         Scan the parcel's barcode ({{ tracking }}) on arrival to match it to this return.
         """);
 
-    public static EmailMessage ToCustomer(ReturnCase c, Warehouse? warehouse, IssuedLabel? label, byte[]? labelPdf)
+    public static EmailMessage ToCustomer(ReturnCase c, Warehouse? warehouse, IssuedLabel? label, byte[]? labelPdf, FreeShippingCode? shippingCode = null)
     {
         var d = c.Decision;
         var model = new Dictionary<string, object?>
@@ -71,7 +74,8 @@ public static class ReturnEmails
             ["items"] = Items(c),
             ["fee"] = d.Fee,
             ["currency"] = c.Order.Currency,
-            ["free_shipping"] = d.FreeShippingOnReplacement,
+            ["shipping_code"] = shippingCode?.Code,
+            ["shipping_code_expires"] = shippingCode?.ExpiresAt,
             ["label_url"] = label?.Url.ToString(),
             ["label_expires"] = label?.ExpiresAt,
             ["tracking"] = label?.TrackingNumber,

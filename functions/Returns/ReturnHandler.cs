@@ -74,12 +74,18 @@ public sealed class ReturnHandler(
 
         await platforms.For(store).ApplyDecisionAsync(store, policy, returnCase, label, cancellationToken);
 
+        FreeShippingCode? shippingCode = null;
+        if (decision.FreeShippingOnReplacement && decision.Outcome is ReturnOutcome.Approved or ReturnOutcome.KeepIt)
+        {
+            shippingCode = await IssueFreeShippingCodeAsync(store, policy, returnCase, cancellationToken);
+        }
+
         if (decision.Outcome == ReturnOutcome.KeepIt && policy.RefundAutomatically)
         {
             await platforms.For(store).RefundAsync(store, policy, returnCase, cancellationToken);
         }
 
-        await email.SendAsync(ReturnEmails.ToCustomer(returnCase, warehouse, label, pdf), cancellationToken);
+        await email.SendAsync(ReturnEmails.ToCustomer(returnCase, warehouse, label, pdf, shippingCode), cancellationToken);
         if (label is not null && !string.IsNullOrWhiteSpace(warehouse?.Email))
         {
             await email.SendAsync(ReturnEmails.ToWarehouse(returnCase, warehouse, label), cancellationToken);
@@ -87,6 +93,19 @@ public sealed class ReturnHandler(
 
         await cases.SetStatusAsync(store.Id, returnCase.Rma, "Done", cancellationToken);
         logger.LogInformation("Return {Rma} for store {StoreId} carried out ({Outcome})", returnCase.Rma, store.Id, decision.Outcome);
+    }
+
+    /// <summary>The exchange's free-shipping code, once per RMA; its dates are recorded so a retry shows the same ones.</summary>
+    private async Task<FreeShippingCode> IssueFreeShippingCodeAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken)
+    {
+        var recorded = await ledger.RunOnceAsync(store.Id, $"free-shipping-code:{returnCase.Rma}", async (_, ct) =>
+        {
+            var now = time.GetUtcNow();
+            var code = new FreeShippingCode(FreeShippingCode.For(returnCase.Rma), now, now + policy.ExchangeCodeLifetime);
+            await platforms.For(store).CreateFreeShippingCodeAsync(store, code, returnCase, ct);
+            return JsonSerializer.Serialize(code, Json.Options);
+        }, cancellationToken);
+        return JsonSerializer.Deserialize<FreeShippingCode>(recorded!, Json.Options)!;
     }
 
     /// <summary>The label once per RMA: made by the store's carrier, kept in Blob storage, linked for the platform and the customer.</summary>

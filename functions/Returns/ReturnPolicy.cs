@@ -75,6 +75,9 @@ public sealed class ReturnPolicy
     public bool ExchangeWaivesFee { get; set; } = true;
     public bool ExchangeFreeShipping { get; set; } = true;
 
+    /// <summary>How long the free-shipping code for an exchange's replacement order is valid.</summary>
+    public TimeSpan ExchangeCodeLifetime { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>Above this value of returned items, a person decides. Null turns it off.</summary>
     public decimal? ReviewAboveValue { get; set; } = 500m;
 
@@ -108,6 +111,7 @@ public sealed class ReturnPolicy
     public IEnumerable<string> Validate()
     {
         if (Window < TimeSpan.Zero) yield return "Window must not be negative.";
+        if (ExchangeCodeLifetime <= TimeSpan.Zero) yield return "ExchangeCodeLifetime must be positive.";
         if (HandlingFee < 0) yield return "HandlingFee must not be negative.";
         foreach (var segment in Segments)
         {

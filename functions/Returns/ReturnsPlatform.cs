@@ -22,8 +22,17 @@ public interface IReturnsPlatform
     /// <summary>Records the decision at the platform (approve with label, decline, note).</summary>
     Task ApplyDecisionAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, IssuedLabel? label, CancellationToken cancellationToken);
 
+    /// <summary>A single-use free-shipping code for an exchange's replacement order (the exchange incentive).</summary>
+    Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken);
+
     /// <summary>Refunds a kept-it return; only called when the store turned automatic refunds on.</summary>
     Task RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken);
+}
+
+/// <summary>The exchange incentive: a code derived from the RMA, so a retry makes the same code.</summary>
+public sealed record FreeShippingCode(string Code, DateTimeOffset StartsAt, DateTimeOffset ExpiresAt)
+{
+    public static string For(string rma) => "XSHIP-" + rma[(rma.LastIndexOf('-') + 1)..];
 }
 
 public sealed class ReturnsPlatforms(IEnumerable<IReturnsPlatform> platforms)

@@ -86,6 +86,37 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
         }
     }
 
+    public async Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken)
+    {
+        var data = await shopify.GraphQLAsync(store, """
+            mutation CreateExchangeShippingCode($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) {
+              discountCodeFreeShippingCreate(freeShippingCodeDiscount: $freeShippingCodeDiscount) {
+                codeDiscountNode { id }
+                userErrors { field message code }
+              }
+            }
+            """, new
+        {
+            freeShippingCodeDiscount = new
+            {
+                title = $"Free shipping for exchange {returnCase.Rma}",
+                code = code.Code,
+                startsAt = code.StartsAt,
+                endsAt = code.ExpiresAt,
+                context = new { all = "ALL" },
+                destination = new { all = true },
+                usageLimit = 1,
+                appliesOncePerCustomer = true,
+            },
+        }, cancellationToken);
+        var payload = data.Prop("discountCodeFreeShippingCreate") ?? throw new PlatformException("Shopify returned no discountCodeFreeShippingCreate payload.", null, null, isTransient: false);
+
+        // TAKEN: an earlier attempt made this very code (it is derived from the RMA).
+        var errors = payload.Array("userErrors").Where(e => e.Str("code") != "TAKEN").ToList();
+        if (errors.Count > 0)
+            throw new PlatformException($"Shopify discountCodeFreeShippingCreate failed: {errors[0].Str("message")}", null, errors[0].Str("code"), isTransient: false);
+    }
+
     public Task RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken) =>
         // Shopify refunds need the return's refund calculation (suggestedRefund) and the transactions; left to the merchant for now.
         Task.CompletedTask;

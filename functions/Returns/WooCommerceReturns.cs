@@ -55,6 +55,30 @@ public sealed class WooCommerceReturns(WooCommerceClient woo, EffectLedger ledge
         }, cancellationToken);
     }
 
+    public async Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await woo.SendAsync(store, HttpMethod.Post, "coupons", new
+            {
+                code = code.Code,
+                discount_type = "fixed_cart",
+                amount = "0",
+                free_shipping = true,
+                individual_use = false,
+                usage_limit = 1,
+                usage_limit_per_user = 1,
+                email_restrictions = new[] { returnCase.CustomerEmail },
+                date_expires_gmt = code.ExpiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture),
+                description = $"Free shipping for exchange {returnCase.Rma}",
+            }, cancellationToken);
+        }
+        catch (PlatformException ex) when (ex.ErrorCode == "woocommerce_rest_coupon_code_already_exists")
+        {
+            // An earlier attempt made this very code (it is derived from the RMA).
+        }
+    }
+
     public async Task RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken)
     {
         var amount = Math.Max(0, returnCase.Decision.ItemsValue - returnCase.Decision.Fee);

@@ -104,6 +104,7 @@ public sealed class ReturnsIntegrationTests
                 },
             })
             .OnGraphQLData("mutation AttachReturnLabel", _ => new { reverseDeliveryCreateWithShipping = new { reverseDelivery = new { id = "gid://shopify/ReverseDelivery/999" }, userErrors = Array.Empty<object>() } })
+            .OnGraphQLData("mutation CreateExchangeShippingCode", _ => new { discountCodeFreeShippingCreate = new { codeDiscountNode = new { id = "gid://shopify/DiscountCodeNode/42" }, userErrors = Array.Empty<object>() } })
             .OnGraphQLData("mutation DeclineReturn", v => new { returnDeclineRequest = new { @return = new { id = v.GetProperty("input").GetProperty("id").GetString(), status = "DECLINED" }, userErrors = Array.Empty<object>() } });
     }
 
@@ -180,6 +181,7 @@ public sealed class ReturnsIntegrationTests
                 new { id = 42, name = "Rain jacket", on_sale = false, tags = Array.Empty<object>().Select(_ => new { id = 0, name = "", slug = "" }).ToArray(), categories = new[] { new { id = 6, name = "Jackets", slug = "jackets" } } },
             }))
             .On("POST", "/wp-json/wc/v3/orders/2001/notes", _ => FakeResponse.Json(new { id = 8801, note = "ok" }, 201))
+            .On("POST", "/wp-json/wc/v3/coupons", _ => FakeResponse.Json(new { id = 7001 }, 201))
             .On("POST", "/wp-json/wc/v3/orders/2001/refunds", _ => FakeResponse.Json(new { id = 9901, amount = "13.00" }, 201));
     }
 
@@ -484,5 +486,34 @@ public sealed class ReturnsIntegrationTests
         Assert.That(_platform.Requests, Has.Count.EqualTo(calls));
         Assert.That(await ReturnRowsAsync(), Has.Count.EqualTo(1));
         Assert.That(await MailSink.AllAsync(), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task ShopifyExchange_NoFeeAndASingleUseFreeShippingCodeForTheReplacement()
+    {
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest(wish: "exchange")));
+
+        Assert.That((answer.Outcome, answer.Fee, answer.FreeShippingOnReplacement), Is.EqualTo(("Approved", 0m, true)));
+        var email = (await MailSink.WaitForAsync(e => e.ToAddress == Customer)).Single();
+        var expectedCode = "XSHIP-" + answer.Rma["RMA-".Length..];
+        Assert.That(email.Text, Does.Contain($"use the code {expectedCode} at checkout").And.Contain("Return fee: 0.00 EUR"));
+        var discount = _platform.GraphQLRequests("mutation CreateExchangeShippingCode").Single().Variables.GetProperty("freeShippingCodeDiscount");
+        Assert.That(discount.GetProperty("code").GetString(), Is.EqualTo(expectedCode));
+        Assert.That(discount.GetProperty("usageLimit").GetInt32(), Is.EqualTo(1));
+        Assert.That(discount.GetProperty("appliesOncePerCustomer").GetBoolean(), Is.True);
+    }
+
+    [Test]
+    public async Task WooCommerceExchange_FreeShippingCouponRestrictedToTheCustomer()
+    {
+        var answer = await ReadAsync(await AskAsync("woo", new { orderNumber = "2001", email = "grace@example.com", wish = "exchange", items = new[] { new { lineItemId = 302, quantity = 1 } } }));
+
+        var email = (await MailSink.WaitForAsync(e => e.ToAddress == "grace@example.com")).Single();
+        var coupon = _platform.Requests.Single(r => r.Method == "POST" && r.Path.EndsWith("/coupons", StringComparison.Ordinal)).Json;
+        Assert.That(coupon.GetProperty("code").GetString(), Is.EqualTo("XSHIP-" + answer.Rma["RMA-".Length..]));
+        Assert.That(coupon.GetProperty("free_shipping").GetBoolean(), Is.True);
+        Assert.That(coupon.GetProperty("usage_limit").GetInt32(), Is.EqualTo(1));
+        Assert.That(coupon.GetProperty("email_restrictions")[0].GetString(), Is.EqualTo("grace@example.com"));
+        Assert.That(email.Text, Does.Contain(coupon.GetProperty("code").GetString()));
     }
 }
