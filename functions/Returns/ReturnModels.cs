@@ -53,6 +53,7 @@ public sealed record PostalAddress(
 }
 
 /// <summary>One line of the order as the platform reports it, with what the rules look at.</summary>
+/// <param name="FulfillmentLineItemId">Shopify: the fulfillment line item GID a return line needs.</param>
 public sealed record OrderLine(
     long LineItemId,
     string Title,
@@ -63,7 +64,6 @@ public sealed record OrderLine(
     IReadOnlyList<string>? Tags = null,
     IReadOnlyList<string>? Collections = null,
     bool Discounted = false,
-    /// <summary>Shopify: the fulfillment line item GID a return line needs.</summary>
     string? FulfillmentLineItemId = null)
 {
     public IReadOnlyList<string> Tags { get; init; } = Tags ?? [];
@@ -71,6 +71,7 @@ public sealed record OrderLine(
 }
 
 /// <summary>The order a return is asked for, looked up at the platform (never taken from the request).</summary>
+/// <param name="PlatformId">Shopify's Order GID, for mutations.</param>
 public sealed record ReturnOrder(
     long OrderId,
     string Name,
@@ -82,7 +83,6 @@ public sealed record ReturnOrder(
     PostalAddress? ShippingAddress,
     IReadOnlyList<OrderLine> Lines,
     IReadOnlyList<string>? CustomerTags = null,
-    /// <summary>Shopify's Order GID, for mutations.</summary>
     string? PlatformId = null)
 {
     public IReadOnlyList<string> CustomerTags { get; init; } = CustomerTags ?? [];

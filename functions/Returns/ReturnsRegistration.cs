@@ -2,6 +2,7 @@ using Automation.Hosting;
 using Automation.Returns.Labels;
 using Automation.Storage;
 using Automation.Stores;
+using Microsoft.Extensions.Options;
 
 namespace Automation.Returns;
 
@@ -13,7 +14,7 @@ public static class ReturnsRegistration
 
         // Read and validated at start: a broken rule stops the app with a message naming the setting.
         services.AddSingleton(sp => ReturnPolicies.FromConfiguration(configuration, sp.GetRequiredService<StoreRegistry>()));
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ReturnsOptions>, ValidatePolicies>();
+        services.AddSingleton<IValidateOptions<ReturnsOptions>, ValidatePolicies>();
         services.AddSingleton<ReturnCases>();
         services.AddSingleton<LabelStorage>();
         services.AddSingleton<ICarrierLabelProvider, BuiltInLabelProvider>();
@@ -36,9 +37,9 @@ public static class ReturnsRegistration
     }
 
     /// <summary>Builds the policies during start-up validation, and checks every store's carrier is registered.</summary>
-    private sealed class ValidatePolicies(IServiceProvider services) : Microsoft.Extensions.Options.IValidateOptions<ReturnsOptions>
+    private sealed class ValidatePolicies(IServiceProvider services) : IValidateOptions<ReturnsOptions>
     {
-        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, ReturnsOptions options)
+        public ValidateOptionsResult Validate(string? name, ReturnsOptions options)
         {
             try
             {
@@ -50,11 +51,11 @@ public static class ReturnsRegistration
                     .Where(x => x.Policy is not null && !carriers.Has(x.Policy.Carrier))
                     .Select(x => $"Stores:{x.Id}:Returns:Carrier '{x.Policy!.Carrier}' is not a registered carrier.")
                     .ToList();
-                return errors.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(errors);
+                return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
             }
-            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            catch (OptionsValidationException ex)
             {
-                return Microsoft.Extensions.Options.ValidateOptionsResult.Fail(ex.Failures);
+                return ValidateOptionsResult.Fail(ex.Failures);
             }
         }
     }
