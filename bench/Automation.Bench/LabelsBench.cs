@@ -78,8 +78,13 @@ public static class LabelsBench
 
             await RunAsync(Step, 200, concurrency);
             await RunAsync(Bare, 200, concurrency);
-            stored = Math.Max(await RunAsync(Step, stepCount, concurrency), await RunAsync(Step, stepCount, concurrency));
-            ceiling = Math.Max(await RunAsync(Bare, stepCount, concurrency), await RunAsync(Bare, stepCount, concurrency));
+            // Three alternating rounds (the machine is shared); the best of each is reported.
+            stored = ceiling = 0;
+            for (var round = 0; round < 3; round++)
+            {
+                stored = Math.Max(stored, await RunAsync(Step, stepCount, concurrency));
+                ceiling = Math.Max(ceiling, await RunAsync(Bare, stepCount, concurrency));
+            }
         }
         finally
         {
