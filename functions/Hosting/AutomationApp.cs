@@ -4,6 +4,7 @@ using Automation.Effects;
 using Automation.Email;
 using Automation.Platforms;
 using Automation.Events;
+using Automation.Flows;
 using Automation.Storage;
 using Automation.Stores;
 using Automation.Webhooks;
@@ -31,11 +32,13 @@ public static class AutomationApp
         builder.Services.AddPlatformClients();
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddCompliance(builder.Configuration);
+        builder.Services.AddFlows(builder.Configuration);
 
         var app = builder.Build();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         WebhookIntake.Map(app);
         AdminEndpoints.Map(app);
+        app.MapFlows();
         return app;
     }
 
