@@ -68,6 +68,15 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
         return FlowStartOutcome.Started;
     }
 
+    /// <summary>
+    /// For a start that is being retried (its message was delivered before): if the flow is still where the start
+    /// left it, the first wake-up may never have been sent, so send it (a duplicate wake-up is a no-op).
+    /// </summary>
+    public async Task RearmIfUnstartedAsync(FlowInstance row, CancellationToken cancellationToken)
+    {
+        if (row.IsActive && row.WakeId == 1 && row.ArmedBy == 0) await ArmAsync(row, cancellationToken);
+    }
+
     /// <summary>Records a flow that a start condition refused, so an operator can see why nothing was sent.</summary>
     public async Task RecordSkippedAsync<TState>(FlowDefinition<TState> definition, string storeId, string flowId, TState state, string? subject, string reason, CancellationToken cancellationToken, ETag? replacing = null)
         where TState : class
@@ -160,8 +169,11 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
         throw new InvalidOperationException($"Flow {flowId} kept changing while updating; retry.");
     }
 
-    /// <summary>Handles a wake-up: runs the flow's due steps up to its next wait or its end, then records them.</summary>
-    public async Task WakeAsync(FlowWakeUp wakeUp, CancellationToken cancellationToken)
+    /// <summary>
+    /// Handles a wake-up: runs the flow's due steps up to its next wait or its end, then records them.
+    /// <paramref name="isRetry"/> says the same message was delivered before (its earlier attempt failed or died).
+    /// </summary>
+    public async Task WakeAsync(FlowWakeUp wakeUp, CancellationToken cancellationToken, bool isRetry = false)
     {
         var table = await TableAsync();
         for (var attempt = 0; attempt < 5; attempt++)
@@ -175,9 +187,10 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
 
             if (row.WakeId != wakeUp.WakeId)
             {
-                if (row.ArmedBy == wakeUp.WakeId)
+                if (isRetry && row.ArmedBy == wakeUp.WakeId)
                 {
                     // This wake-up's earlier attempt advanced the row but may have died before arming the next one.
+                    // (Only on a retry: a plain duplicate re-arming would keep a duplicate alive for the flow's life.)
                     await ArmAsync(row, cancellationToken);
                 }
 

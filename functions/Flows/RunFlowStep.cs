@@ -8,6 +8,6 @@ public sealed class RunFlowStep(FlowEngine engine, ILogger<RunFlowStep> logger) 
     protected override async Task RunAsync(FlowWakeUp message, QueueMessageContext context, CancellationToken cancellationToken)
     {
         logger.LogDebug("Waking flow {FlowId} of store {StoreId} (wake-up {WakeId}, attempt {Attempt})", message.FlowId, message.StoreId, message.WakeId, context.DequeueCount);
-        await engine.WakeAsync(message, cancellationToken);
+        await engine.WakeAsync(message, cancellationToken, isRetry: context.DequeueCount > 1);
     }
 }

@@ -1,3 +1,4 @@
+using Automation.AbandonedCart;
 using Automation.Admin;
 using Automation.Compliance;
 using Automation.Effects;
@@ -33,12 +34,14 @@ public static class AutomationApp
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddCompliance(builder.Configuration);
         builder.Services.AddFlows(builder.Configuration);
+        builder.Services.AddAbandonedCart(builder.Configuration);
 
         var app = builder.Build();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         WebhookIntake.Map(app);
         AdminEndpoints.Map(app);
         app.MapFlows();
+        app.MapAbandonedCart();
         return app;
     }
 
