@@ -175,6 +175,7 @@ public sealed class FlowEngineTests
         var row = await engine.GetAsync(Store, "f1", CancellationToken.None);
         Assert.That(_effects, Is.EqualTo(new[] { "v1:remind:f1" }));
         Assert.That(row!.ReadHistory().Count(h => h.Step == "remind"), Is.EqualTo(1));
+        Assert.That(_timers.Armed, Has.Count.EqualTo(2), "a plain duplicate does not arm another wake-up");
     }
 
     [Test]
@@ -240,7 +241,7 @@ public sealed class FlowEngineTests
         _timers.FailNext = true;
 
         Assert.That(() => engine.WakeAsync(wake, CancellationToken.None), Throws.TypeOf<SimulatedCrash>());
-        await engine.WakeAsync(wake, CancellationToken.None);
+        await engine.WakeAsync(wake, CancellationToken.None, isRetry: true);
 
         Assert.That(_timers.Armed.Last(), Is.EqualTo(new FlowWakeUp(Store, "f1", 2, _time.GetUtcNow().AddHours(24))));
         Assert.That(_effects, Is.EqualTo(new[] { "v1:remind:f1" }));
