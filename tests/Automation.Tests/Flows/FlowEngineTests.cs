@@ -30,7 +30,7 @@ public sealed class FlowEngineTests
         _time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero));
         _timers = new RecordingTimers();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = Azurite.ConnectionString }).Build();
-        _storage = new StorageClients(configuration, Options.Create(new QueuesOptions()));
+        _storage = new StorageClients(configuration, Options.Create(new QueuesOptions()), new StorageOperationCounter());
         _ledger = new EffectLedger(_storage, _time);
         _hooks = new CrashingHooks();
         _effects = [];
