@@ -6,5 +6,6 @@ var rest = args.Skip(1).ToArray();
 await (scenario switch
 {
     "intake" => IntakeBench.RunAsync(rest),
-    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake.")),
+    "abandoned-cart" => AbandonedCartBench.RunAsync(rest),
+    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, abandoned-cart.")),
 });
