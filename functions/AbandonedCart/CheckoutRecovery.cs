@@ -105,6 +105,8 @@ public sealed class CheckoutRecovery(
         if (!store.AutomationsEnabled) return "store automations are disabled";
         if (options.RequireMarketingConsent && !checkout.AcceptsMarketing) return "no marketing consent (required by the store's settings)";
         if (customer?.GetBoolean("Unsubscribed") == true) return "the customer unsubscribed from recovery emails";
+        if (customer?.GetDateTimeOffset("LastOrderAt") is { } ordered && ordered >= checkout.OccurredAt)
+            return $"the customer placed an order ({ordered:u}) after this checkout";
         return null;
     }
 
@@ -159,11 +161,17 @@ public sealed class CheckoutRecovery(
         var table = await engine.TableAsync();
         var candidates = new List<string>();
         if (order.CheckoutId is { Length: > 0 } checkoutId) candidates.Add(RecoveryCustomers.FlowId(order.StoreId, checkoutId));
-        if (order.Email is { Length: > 0 } email
-            && await RecoveryCustomers.GetAsync(table, order.StoreId, RecoveryCustomers.CustomerRow(RecoveryCustomers.Key(email)), cancellationToken) is { } customer)
+        if (order.Email is { Length: > 0 } email)
         {
-            if (customer.GetString("ActiveFlowId") is { } active) candidates.Add(active);
-            if (customer.GetString("LastFlowId") is { } last) candidates.Add(last);
+            var customerKey = RecoveryCustomers.Key(email);
+            if (await RecoveryCustomers.GetAsync(table, order.StoreId, RecoveryCustomers.CustomerRow(customerKey), cancellationToken) is { } customer)
+            {
+                if (customer.GetString("ActiveFlowId") is { } active) candidates.Add(active);
+                if (customer.GetString("LastFlowId") is { } last) candidates.Add(last);
+            }
+
+            // Events are not ordered: a checkout event processed after this order must not start a flow.
+            await RecoveryCustomers.RecordOrderAsync(table, order.StoreId, customerKey, order.OccurredAt, cancellationToken);
         }
 
         if (order.CustomerId is { } customerId

@@ -30,13 +30,16 @@ public static class RecoveryCustomers
     /// <summary>The rows written with a new flow: the customer row (added, or replaced at its ETag) and the customer-id pointer.</summary>
     public static List<TableTransactionAction> ForStart(string storeId, string customerKey, long? customerId, string flowId, DateTimeOffset now, TableEntity? existing)
     {
-        var customer = new TableEntity(storeId, CustomerRow(customerKey))
+        // Keep what the row already says (unsubscribe, last order); set the new flow.
+        var customer = new TableEntity(storeId, CustomerRow(customerKey));
+        foreach (var (name, value) in existing ?? [])
         {
-            ["ActiveFlowId"] = flowId,
-            ["LastFlowId"] = flowId,
-            ["LastStartedAt"] = now,
-            ["Unsubscribed"] = existing?.GetBoolean("Unsubscribed") ?? false,
-        };
+            if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag")) customer[name] = value;
+        }
+
+        customer["ActiveFlowId"] = flowId;
+        customer["LastFlowId"] = flowId;
+        customer["LastStartedAt"] = now;
         var actions = new List<TableTransactionAction>
         {
             existing is null
@@ -54,6 +57,13 @@ public static class RecoveryCustomers
     public static async Task MarkUnsubscribedAsync(TableClient table, string storeId, string customerKey, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var row = new TableEntity(storeId, CustomerRow(customerKey)) { ["Unsubscribed"] = true, ["UnsubscribedAt"] = now };
+        await table.UpsertEntityAsync(row, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    /// <summary>Remembers the customer's latest order, so a checkout event that arrives after its order starts nothing.</summary>
+    public static async Task RecordOrderAsync(TableClient table, string storeId, string customerKey, DateTimeOffset orderedAt, CancellationToken cancellationToken)
+    {
+        var row = new TableEntity(storeId, CustomerRow(customerKey)) { ["LastOrderAt"] = orderedAt };
         await table.UpsertEntityAsync(row, TableUpdateMode.Merge, cancellationToken);
     }
 

@@ -148,6 +148,21 @@ public sealed class AbandonedCartFlowTests
     }
 
     [Test]
+    public async Task OrderEventProcessedBeforeItsCheckoutEvent_StartsNoFlow()
+    {
+        var app = await StartShopifyAsync();
+        var checkout = Checkout(email: "early@example.test", at: DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        await app.PublishAsync(Order(checkoutId: null, email: "early@example.test", customerId: null));
+        await Eventually.Until(async () => await CustomerRowAsync("early@example.test") is { } row && row.ContainsKey("LastOrderAt"), TimeSpan.FromSeconds(20), "the order to be recorded");
+        await app.PublishAsync(checkout);
+
+        var flow = await app.WaitForFlowAsync(FlowId(), f => f.Status == "Skipped", "the late checkout to be skipped");
+        Assert.That(flow.EndReason, Does.Contain("placed an order"));
+        Assert.That(await TestApp.CountMessagesAsync(QueueFlowTimers.QueueName), Is.Zero);
+    }
+
+    [Test]
     public async Task OrderPlacedBetweenSteps_NoCouponAndRevenueAttributedToReminder()
     {
         _fake.ShopifyAnswers();
@@ -448,6 +463,12 @@ public sealed class AbandonedCartFlowTests
             return rows.Count == 0;
         }, TimeSpan.FromSeconds(20), "the customer's flow and rows to be erased");
         Assert.That(await app.FlowAsync(FlowId()), Is.Null);
+    }
+
+    private static async Task<Azure.Data.Tables.TableEntity?> CustomerRowAsync(string email)
+    {
+        var row = await Azurite.Table(FlowEngine.TableName).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(Store, RecoveryCustomers.CustomerRow(RecoveryCustomers.Key(email)));
+        return row.HasValue ? row.Value : null;
     }
 
     private static async Task<int> CountFlowRowsAsync()
