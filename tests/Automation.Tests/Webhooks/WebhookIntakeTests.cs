@@ -43,6 +43,9 @@ public sealed class WebhookIntakeTests
         s["Stores:woo:Platform"] = "WooCommerce";
         s["Stores:woo:SiteUrl"] = WooSource;
         s["Stores:woo:WebhookSecret"] = WooSecret;
+
+        // These tests read the translated events on the automation queues: keep their consumers off.
+        s["AzureWebJobs.RecoverAbandonedCheckouts.Disabled"] = "true";
     }
 
     private Task<HttpResponseMessage> Send(HttpRequestMessage request) => _app.Http.SendAsync(request);
