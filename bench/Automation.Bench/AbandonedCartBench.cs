@@ -37,11 +37,8 @@ public static class AbandonedCartBench
         });
         try
         {
-            var completed = await RunFlowsAsync(fake, flows, created);
-            var memory = await WaitingMemoryAsync(fake, waiting);
-            Console.WriteLine();
-            Console.WriteLine(completed);
-            Console.WriteLine(memory);
+            Console.WriteLine(await RunFlowsAsync(fake, flows, created));
+            Console.WriteLine(await WaitingMemoryAsync(fake, waiting));
         }
         finally
         {

@@ -66,6 +66,4 @@ public static class RecoveryCustomers
         var row = new TableEntity(storeId, CustomerRow(customerKey)) { ["LastOrderAt"] = orderedAt };
         await table.UpsertEntityAsync(row, TableUpdateMode.Merge, cancellationToken);
     }
-
-    public static bool IsFlowRow(TableEntity row) => row.RowKey.StartsWith("ac-", StringComparison.Ordinal);
 }

@@ -434,6 +434,28 @@ public sealed class AbandonedCartFlowTests
     }
 
     [Test]
+    public async Task SettingsChangedWhileAFlowWaits_RunningFlowKeepsItsSettingsNewFlowsTakeTheNewOnes()
+    {
+        _fake.ShopifyAnswers();
+        var before = await StartShopifyAsync(c => c["AbandonedCart:ReminderDelay"] = "00:00:03");
+        await before.PublishAsync(Checkout(checkoutId: "tok-old-settings", email: "settings-1@example.test"));
+        await before.WaitForFlowAsync(FlowId("tok-old-settings"), f => f.Status == "Waiting", "the flow to start");
+        await before.DisposeAsync();
+        _app = null;
+
+        var after = await StartShopifyAsync(c => c["AbandonedCart:CouponPercent"] = "25", keepStorage: true);
+        await after.PublishAsync(Checkout(checkoutId: "tok-new-settings", email: "settings-2@example.test", customerId: 502));
+        await after.WaitForFlowAsync(FlowId("tok-old-settings"), f => f.Status == "Completed", "the older flow to complete");
+        await after.WaitForFlowAsync(FlowId("tok-new-settings"), f => f.Status == "Completed", "the newer flow to complete");
+
+        var percentages = _fake.GraphQLRequests("discountCodeBasicCreate")
+            .Select(r => r.Variables.GetProperty("basicCodeDiscount"))
+            .ToDictionary(d => d.Str("code"), d => d.GetProperty("customerGets").GetProperty("value").GetProperty("percentage").GetDouble());
+        Assert.That(percentages[CheckoutCoupons.CodeFor("BACK", FlowId("tok-old-settings"))], Is.EqualTo(0.1));
+        Assert.That(percentages[CheckoutCoupons.CodeFor("BACK", FlowId("tok-new-settings"))], Is.EqualTo(0.25));
+    }
+
+    [Test]
     public async Task FlowEndpoint_RequiresTheAdminKey()
     {
         var app = await StartShopifyAsync();
