@@ -63,7 +63,7 @@ public sealed class CheckoutRecovery(
         if (skip is null)
         {
             var started = await TryStartAsync(table, store.Id, flowId, state, checkout, existingCustomer: null, cancellationToken);
-            if (started != StartAttempt.CustomerExists) return;
+            if (started == StartAttempt.Done) return;
         }
 
         for (var attempt = 0; attempt < 5; attempt++)

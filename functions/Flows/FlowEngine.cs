@@ -238,6 +238,7 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
             {
                 row.End(FlowStatus.Completed, "completed", now);
                 row.Step = definition.Steps.Count - 1;
+                row.StepName = definition.Steps[^1].Name;
                 break;
             }
 

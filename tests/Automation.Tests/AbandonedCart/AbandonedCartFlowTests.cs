@@ -210,6 +210,33 @@ public sealed class AbandonedCartFlowTests
     }
 
     [Test]
+    public async Task CheckoutUpdatedWhileWaiting_ReminderShowsTheNewItems()
+    {
+        _fake.ShopifyAnswers();
+        var app = await StartShopifyAsync(c =>
+        {
+            c["AbandonedCart:ReminderDelay"] = "00:00:02";
+            c["AbandonedCart:SendCoupon"] = "false";
+        });
+        var checkout = Checkout(email: "updated@example.test");
+
+        await app.PublishAsync(checkout);
+        await app.WaitForFlowAsync(FlowId(), f => f.Status == "Waiting", "the flow to start");
+        await app.PublishAsync(new Automation.Events.CheckoutUpdated
+        {
+            Id = "checkout:tok-1:later", StoreId = Store, OccurredAt = checkout.OccurredAt.AddSeconds(30), CheckoutId = "tok-1", CustomerId = 501,
+            Email = "updated@example.test", AcceptsMarketing = true, Currency = "EUR", TotalPrice = 18m, LineItems = [new Automation.Events.LineItem(14, 141, "HAT-1", "Wool hat", 1, 18m)],
+        });
+
+        var email = (await MailSink.WaitForAsync(m => m.ToAddress == "updated@example.test")).Single();
+        var flow = await app.WaitForFlowAsync(FlowId(), f => f.Status == "Completed", "the flow to complete");
+
+        Assert.That(email.Text, Does.Contain("Wool hat").And.Not.Contain("Blue mug"));
+        Assert.That(email.Text, Does.Contain("18.00 EUR"));
+        Assert.That(flow.Has("wait-before-reminder", "Updated"), Is.True);
+    }
+
+    [Test]
     public async Task NewerCheckout_ReplacesOlderFlow()
     {
         _fake.ShopifyAnswers();
