@@ -9,5 +9,6 @@ await (scenario switch
     "labels" => LabelsBench.RunAsync(rest),
     "demo-platform" => Demo.PlatformAsync(rest),
     "demo-send" => Demo.SendAsync(rest),
-    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, labels.")),
+    "abandoned-cart" => AbandonedCartBench.RunAsync(rest),
+    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, abandoned-cart, labels, demo-platform, demo-send.")),
 });

@@ -1,3 +1,4 @@
+using Automation.AbandonedCart;
 using Automation.Admin;
 using Automation.Compliance;
 using Automation.Effects;
@@ -5,6 +6,7 @@ using Automation.Email;
 using Automation.Platforms;
 using Automation.Returns;
 using Automation.Events;
+using Automation.Flows;
 using Automation.Storage;
 using Automation.Stores;
 using Automation.Webhooks;
@@ -33,12 +35,16 @@ public static class AutomationApp
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddCompliance(builder.Configuration);
         builder.Services.AddReturns(builder.Configuration);
+        builder.Services.AddFlows(builder.Configuration);
+        builder.Services.AddAbandonedCart(builder.Configuration);
 
         var app = builder.Build();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         WebhookIntake.Map(app);
         AdminEndpoints.Map(app);
         app.MapReturns();
+        app.MapFlows();
+        app.MapAbandonedCart();
         return app;
     }
 
