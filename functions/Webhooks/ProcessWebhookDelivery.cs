@@ -29,7 +29,9 @@ public sealed class ProcessWebhookDelivery(
         var translation = translator.Translate(delivery, body);
 
         var existing = await log.TryAddAsync(delivery, translation.DedupeKey, body, cancellationToken);
-        if (existing is not null && !delivery.Replay && existing.GetString("Status") != nameof(DeliveryStatus.Received))
+        // A second copy is a duplicate whatever state the first is in: the first copy's own message stays queued until
+        // it completes, so only a retry of that same message (same delivery id) or a replay carries on from here.
+        if (existing is not null && !delivery.Replay && existing.GetString("DeliveryId") != delivery.Id)
         {
             logger.LogInformation("Duplicate {Platform} {Topic} delivery for store {StoreId}: already {Status}", delivery.Platform, delivery.Topic, delivery.StoreId, existing.GetString("Status"));
             return;

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Automation.Events;
+using Automation.Hosting;
+using Azure.Storage.Queues.Models;
+
+namespace Automation.Tests.Infrastructure;
+
+/// <summary>
+/// The real app, booted in-process on a free loopback port with real HTTP, against the run's Azurite and mail sink.
+/// Storage is emptied before each start, so a test sees only what it caused.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key";
+
+    private readonly WebApplication _app;
+
+    private TestApp(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Http = new HttpClient { BaseAddress = baseAddress };
+        Admin = new HttpClient { BaseAddress = baseAddress };
+        Admin.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
+    }
+
+    public Uri BaseAddress { get; }
+    public HttpClient Http { get; }
+
+    /// <summary>An HTTP client that sends the admin key.</summary>
+    public HttpClient Admin { get; }
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts the app. <paramref name="keepStorage"/> keeps what an earlier app left (to test restarts and several instances).</summary>
+    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null, bool keepStorage = false)
+    {
+        if (!keepStorage) await Azurite.ResetAsync();
+        var port = LocalServices.FreePort();
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = Azurite.ConnectionString,
+            ["urls"] = $"http://127.0.0.1:{port}",
+            ["Admin:ApiKey"] = AdminKey,
+            ["AzureFunctionsWebHost:hostid"] = "tests",
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
+            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00",
+            ["Email:SmtpHost"] = "127.0.0.1",
+            ["Email:SmtpPort"] = MailSink.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Email:Security"] = "None",
+            ["Email:FromAddress"] = "shop@example.test",
+            ["Platforms:Retry:BaseDelay"] = "00:00:00.050",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
+        };
+        configure?.Invoke(settings);
+
+        var contentRoot = Directory.CreateTempSubdirectory("automation-test-").FullName;
+        var app = AutomationApp.Build([], contentRoot, builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            services?.Invoke(builder.Services);
+        });
+        await app.StartAsync();
+        return new TestApp(app, new Uri($"http://127.0.0.1:{port}/"));
+    }
+
+    /// <summary>The events waiting on an automation queue (peeked, not consumed).</summary>
+    public static async Task<IReadOnlyList<StoreEvent>> PeekEventsAsync(string queue)
+    {
+        var client = Azurite.Queue(queue);
+        if (!(await client.ExistsAsync()).Value) return [];
+        PeekedMessage[] messages = await client.PeekMessagesAsync(32);
+        return [.. messages.Select(m => m.Body.ToObjectFromJson<StoreEvent>(Json.Options)!)];
+    }
+
+    public static async Task<int> CountMessagesAsync(string queue)
+    {
+        var client = Azurite.Queue(queue);
+        if (!(await client.ExistsAsync()).Value) return 0;
+        return (await client.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+    }
+
+    public static async Task<IReadOnlyList<PoisonMessage>> PeekPoisonAsync(string queue)
+    {
+        var client = Azurite.Queue(queue + "-poison");
+        if (!(await client.ExistsAsync()).Value) return [];
+        PeekedMessage[] messages = await client.PeekMessagesAsync(32);
+        return [.. messages.Select(m => JsonSerializer.Deserialize<PoisonMessage>(m.Body.ToString(), Json.Options)!)];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Admin.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
