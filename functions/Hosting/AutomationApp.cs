@@ -4,6 +4,10 @@ using Automation.Effects;
 using Automation.Email;
 using Automation.Platforms;
 using Automation.Events;
+using Automation.Inventory;
+using Automation.LowStock;
+using Automation.OutOfStock;
+using Automation.Restock;
 using Automation.Storage;
 using Automation.Stores;
 using Automation.Webhooks;
@@ -31,11 +35,17 @@ public static class AutomationApp
         builder.Services.AddPlatformClients();
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddCompliance(builder.Configuration);
+        builder.Services.AddInventory(builder.Configuration);
+        builder.Services.AddLowStock(builder.Configuration);
+        builder.Services.AddOutOfStock(builder.Configuration);
+        builder.Services.AddRestock(builder.Configuration);
 
         var app = builder.Build();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         WebhookIntake.Map(app);
         AdminEndpoints.Map(app);
+        app.MapLowStock();
+        app.MapRestock();
         return app;
     }
 

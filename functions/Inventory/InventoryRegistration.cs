@@ -11,6 +11,7 @@ public static class InventoryRegistration
         services.AddStoreSettings<InventoryOptions>(configuration, InventoryOptions.Section, (o, where) => o.Validate(where));
         services.AddSingleton<InventoryView>();
         services.AddSingleton<SalesHistory>();
+        services.AddTransient<IStorefront, PlatformStorefront>();
         services.AddQueueFunction<HandleInventoryEvent>(configuration, QueueNames.InventoryEvents);
         return services;
     }

@@ -23,6 +23,18 @@ public sealed class InventoryView(StorageClients storage, StoreSettings<Inventor
         return row.HasValue ? VariantStock.FromEntity(row.Value!) : null;
     }
 
+    /// <summary>The variant with this SKU (the first, if a store reuses a SKU).</summary>
+    public async Task<VariantStock?> FindBySkuAsync(string storeId, string sku, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and Sku eq {sku}"), maxPerPage: 100, cancellationToken: cancellationToken))
+        {
+            return VariantStock.FromEntity(row);
+        }
+
+        return null;
+    }
+
     /// <summary>Applies one location's level; returns the variant with its pending transitions (null when the level was stale or unchanged).</summary>
     public Task<VariantStock?> ApplyAsync(InventoryLevelChanged level, CancellationToken cancellationToken) =>
         level.VariantId is not { } variantId

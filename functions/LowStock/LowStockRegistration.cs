@@ -12,7 +12,7 @@ public static class LowStockRegistration
     {
         services.AddStoreSettings<LowStockOptions>(configuration, LowStockOptions.Section, (o, where) => o.Validate(where));
         services.AddSingleton<PurchaseOrders>();
-        services.AddSingleton<IStockTransitionHandler, ActOnLowStock>();
+        services.AddScoped<IStockTransitionHandler, ActOnLowStock>();
         services.AddHttpClient(nameof(ActOnLowStock), c => c.Timeout = TimeSpan.FromSeconds(15));
         services.AddQueueFunction<SendSupplierOrder>(configuration, SupplierOrdersQueue);
         services.AddTimerFunction<SendLowStockDigest>(configuration, SendLowStockDigest.Schedule);

@@ -8,7 +8,7 @@ public static class OutOfStockRegistration
     {
         services.AddStoreSettings<OutOfStockOptions>(configuration, OutOfStockOptions.Section, (o, where) => o.Validate(where));
         services.AddSingleton<SoldOutEpisodes>();
-        services.AddSingleton<IStockTransitionHandler, ActOnSoldOut>();
+        services.AddScoped<IStockTransitionHandler, ActOnSoldOut>();
         return services;
     }
 }
