@@ -2,6 +2,7 @@ using Automation.Events;
 using Automation.Hosting;
 using Automation.Shopify;
 using Automation.Stores;
+using Microsoft.Extensions.Options;
 
 namespace Automation.Inventory;
 
@@ -17,6 +18,8 @@ public sealed class HandleInventoryEvent(
     StoreRegistry stores,
     IEnumerable<IStockTransitionHandler> handlers,
     IEnumerable<ICustomerDataEraser> erasers,
+    IOptions<HostingOptions> hosting,
+    TimeProvider time,
     ILogger<HandleInventoryEvent> logger) : QueueFunction<StoreEvent>
 {
     protected override async Task RunAsync(StoreEvent message, QueueMessageContext context, CancellationToken cancellationToken)
@@ -37,11 +40,11 @@ public sealed class HandleInventoryEvent(
                     return;
                 }
 
-                if (await view.ApplyAsync(level, cancellationToken) is { } variant) await ActAsync(store, variant, cancellationToken);
+                if (await view.ApplyAsync(level, cancellationToken) is { } variant) await ActAsync(store, variant, level.Id, cancellationToken);
                 break;
 
             case ProductUpdated product:
-                foreach (var changed in await view.ApplyAsync(product, cancellationToken)) await ActAsync(store, changed, cancellationToken);
+                foreach (var changed in await view.ApplyAsync(product, cancellationToken)) await ActAsync(store, changed, product.Id, cancellationToken);
                 break;
 
             case OrderPlaced order:
@@ -56,17 +59,23 @@ public sealed class HandleInventoryEvent(
         }
     }
 
-    private async Task ActAsync(Store store, VariantStock variant, CancellationToken cancellationToken)
+    /// <summary>
+    /// Acts on the transitions this event recorded (a retry of the event finds them still pending), and on any that a
+    /// message which died left behind; never on another live event's, so no effect runs twice at the same time.
+    /// </summary>
+    private async Task ActAsync(Store store, VariantStock variant, string eventId, CancellationToken cancellationToken)
     {
-        if (variant.Pending.Count == 0) return;
+        var abandonedBefore = time.GetUtcNow() - hosting.Value.MessageLease;
+        var mine = variant.Pending.Where(t => t.EventId == eventId || t.EventId is null || t.RecordedAt is null || t.RecordedAt < abandonedBefore).ToList();
+        if (mine.Count == 0) return;
         if (!store.AutomationsEnabled)
         {
-            await view.CompleteAsync(variant, [.. variant.Pending], cancellationToken);
+            await view.CompleteAsync(variant, mine, cancellationToken);
             return;
         }
 
         var done = new List<StockTransition>();
-        foreach (var transition in variant.Pending.ToList())
+        foreach (var transition in mine)
         {
             foreach (var handler in handlers)
             {

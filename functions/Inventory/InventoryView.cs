@@ -144,7 +144,7 @@ public static class InventoryRules
             changed = true;
         }
 
-        return Evaluate(variant, options, level.OccurredAt) || changed;
+        return Evaluate(variant, options, level.OccurredAt, level.Id, now) || changed;
     }
 
     public static bool ApplyProduct(VariantStock variant, ProductUpdated product, VariantSnapshot snapshot, InventoryOptions options, DateTimeOffset now)
@@ -166,7 +166,7 @@ public static class InventoryRules
             variant.ReportedAt = product.OccurredAt;
         }
 
-        Evaluate(variant, options, product.OccurredAt);
+        Evaluate(variant, options, product.OccurredAt, product.Id, now);
         return true;
     }
 
@@ -175,7 +175,15 @@ public static class InventoryRules
         : variant.LowStockAmount ?? options.DefaultLowStockThreshold;
 
     /// <summary>Moves the variant's states to match its levels and queues the transitions; returns whether any occurred.</summary>
-    public static bool Evaluate(VariantStock variant, InventoryOptions options, DateTimeOffset at)
+    public static bool Evaluate(VariantStock variant, InventoryOptions options, DateTimeOffset at, string? eventId = null, DateTimeOffset? now = null)
+    {
+        var before = variant.Pending.Count;
+        var any = EvaluateStates(variant, options, at);
+        for (var i = before; i < variant.Pending.Count; i++) variant.Pending[i] = variant.Pending[i] with { EventId = eventId, RecordedAt = now };
+        return any;
+    }
+
+    private static bool EvaluateStates(VariantStock variant, InventoryOptions options, DateTimeOffset at)
     {
         if (variant.Available(options.OnlineLocations) is not { } available) return false;
         var threshold = Threshold(variant, options);

@@ -24,6 +24,12 @@ public enum StockTransitionKind
 // WARNING: stored in InventoryLevels rows (the pending-transition outbox). Add properties only.
 public sealed record StockTransition(StockTransitionKind Kind, int Episode, int Available, int Threshold, DateTimeOffset At, string? Location = null)
 {
+    /// <summary>The event whose processing records the transition and acts on it (so two events never act on one transition at once).</summary>
+    public string? EventId { get; init; }
+
+    /// <summary>When it was recorded (our clock): a transition left behind by a message that died is picked up by a later event.</summary>
+    public DateTimeOffset? RecordedAt { get; init; }
+
     public string Key(string variantKey) => Location is null
         ? $"{variantKey}:{Kind}:{Episode}"
         : $"{variantKey}@{Location}:{Kind}:{Episode}";
