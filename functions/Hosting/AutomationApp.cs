@@ -67,6 +67,7 @@ public static class AutomationApp
         services.AddSingleton(new HostIdentity(configuration["AzureFunctionsWebHost:hostid"] ?? "automation"));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<QueueWatcher>();
+        services.AddSingleton<StorageOperationCounter>();
         services.AddSingleton<StorageClients>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<EffectLedger>();

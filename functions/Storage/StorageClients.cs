@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Automation.Hosting;
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -17,7 +19,7 @@ public sealed class StorageClients
     private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<BlobContainerClient>>> _containers = new();
 
-    public StorageClients(IConfiguration configuration, IOptions<QueuesOptions> queues)
+    public StorageClients(IConfiguration configuration, IOptions<QueuesOptions> queues, StorageOperationCounter counter)
     {
         var connectionString = configuration["AzureWebJobsStorage"];
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -29,9 +31,14 @@ public sealed class StorageClients
         {
             MessageEncoding = queues.Value.MessageEncoding == "none" ? QueueMessageEncoding.None : QueueMessageEncoding.Base64,
         };
+        var tableOptions = new TableClientOptions();
+        var blobOptions = new BlobClientOptions();
+        queueOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        tableOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        blobOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
         Queues = new QueueServiceClient(connectionString, queueOptions);
-        Tables = new TableServiceClient(connectionString);
-        Blobs = new BlobServiceClient(connectionString);
+        Tables = new TableServiceClient(connectionString, tableOptions);
+        Blobs = new BlobServiceClient(connectionString, blobOptions);
     }
 
     public QueueServiceClient Queues { get; }
@@ -58,4 +65,14 @@ public sealed class StorageClients
         await client.CreateIfNotExistsAsync();
         return client;
     })).Value;
+}
+
+/// <summary>Counts storage requests (every one is a billed transaction), for benchmarks and operators.</summary>
+public sealed class StorageOperationCounter : HttpPipelineSynchronousPolicy
+{
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
 }

@@ -13,7 +13,7 @@ public static class Azurite
 
     public static string ConnectionString { get; private set; } = "";
 
-    internal static async Task StartAsync()
+    public static async Task StartAsync()
     {
         int blob = LocalServices.FreePort(), queue = LocalServices.FreePort(), table = LocalServices.FreePort();
         _process = LocalServices.StartNodeTool("azurite",
@@ -28,7 +28,7 @@ public static class Azurite
             $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
     }
 
-    internal static void Stop() => LocalServices.Stop(_process);
+    public static void Stop() => LocalServices.Stop(_process);
 
     /// <summary>Empties storage between tests: tables and containers are deleted, queues are cleared.</summary>
     public static async Task ResetAsync()

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Automation.Tests.Infrastructure;
 
 /// <summary>Starts the dev tools from the repository's own node_modules on free loopback ports, and stops only what it started.</summary>
-internal static class LocalServices
+public static class LocalServices
 {
     public static string RepositoryRoot { get; } = FindRoot();
 

@@ -14,7 +14,7 @@ public static class MailSink
     public static int SmtpPort { get; private set; }
     public static Uri ApiBase { get; private set; } = new("http://127.0.0.1/");
 
-    internal static async Task StartAsync()
+    public static async Task StartAsync()
     {
         SmtpPort = LocalServices.FreePort();
         var web = LocalServices.FreePort();
@@ -24,7 +24,7 @@ public static class MailSink
         ApiBase = new Uri($"http://127.0.0.1:{web}/");
     }
 
-    internal static void Stop() => LocalServices.Stop(_process);
+    public static void Stop() => LocalServices.Stop(_process);
 
     public static async Task<IReadOnlyList<ReceivedEmail>> AllAsync() =>
         await Http.GetFromJsonAsync<List<ReceivedEmail>>(new Uri(ApiBase, "api/email")) ?? [];

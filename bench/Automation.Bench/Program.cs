@@ -1,0 +1,12 @@
+using Automation.Bench;
+
+// dotnet run -c Release --project bench/Automation.Bench -- <scenario>
+var scenario = args.FirstOrDefault() ?? "intake";
+var rest = args.Skip(1).ToArray();
+await (scenario switch
+{
+    "intake" => IntakeBench.RunAsync(rest),
+    "demo-platform" => Demo.PlatformAsync(rest),
+    "demo-send" => Demo.SendAsync(rest),
+    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake.")),
+});
