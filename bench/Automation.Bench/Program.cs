@@ -6,7 +6,8 @@ var rest = args.Skip(1).ToArray();
 await (scenario switch
 {
     "intake" => IntakeBench.RunAsync(rest),
+    "restock" => RestockBench.RunAsync(rest),
     "demo-platform" => Demo.PlatformAsync(rest),
     "demo-send" => Demo.SendAsync(rest),
-    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake.")),
+    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, restock.")),
 });

@@ -77,7 +77,7 @@ public sealed class ActOnLowStock(
         foreach (var contact in options.OpsContacts)
         {
             await email.SendAsync(new EmailMessage(store.Id, $"low-stock:{key}:{contact.ToLowerInvariant()}", contact, subject,
-                LowStockTemplates.Alert.Render(model, html: true), LowStockTemplates.Alert.Render(model)), cancellationToken);
+                LowStockTemplates.Alert.Render(model, html: true), LowStockTemplates.AlertText.Render(model)), cancellationToken);
         }
 
         if (options.SlackWebhookUrl is { Length: > 0 } webhook)
@@ -135,6 +135,11 @@ internal static class LowStockTemplates
     public static readonly LiquidTemplate Alert = LiquidTemplate.Parse("""
         <p><strong>{{ name }}</strong> (SKU {{ sku }}) is low on stock: {{ available }} left{% if location %} at location {{ location }}{% endif %} (threshold {{ threshold }}).</p>
         {% if url %}<p><a href="{{ url }}">{{ url }}</a></p>{% endif %}
+        """);
+
+    public static readonly LiquidTemplate AlertText = LiquidTemplate.Parse("""
+        {{ name }} (SKU {{ sku }}) is low on stock: {{ available }} left{% if location %} at location {{ location }}{% endif %} (threshold {{ threshold }}).
+        {{ url }}
         """);
 
     public static readonly LiquidTemplate Slack = LiquidTemplate.Parse("Low stock in {{ store }}: {{ name }} (SKU {{ sku }}) has {{ available }} left{% if location %} at {{ location }}{% endif %} (threshold {{ threshold }}).");
