@@ -10,5 +10,6 @@ await (scenario switch
     "demo-platform" => Demo.PlatformAsync(rest),
     "demo-send" => Demo.SendAsync(rest),
     "abandoned-cart" => AbandonedCartBench.RunAsync(rest),
-    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, abandoned-cart, labels, demo-platform, demo-send.")),
+    "restock" => RestockBench.RunAsync(rest),
+    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, abandoned-cart, restock, labels, demo-platform, demo-send.")),
 });

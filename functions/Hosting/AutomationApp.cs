@@ -7,6 +7,10 @@ using Automation.Platforms;
 using Automation.Returns;
 using Automation.Events;
 using Automation.Flows;
+using Automation.Inventory;
+using Automation.LowStock;
+using Automation.OutOfStock;
+using Automation.Restock;
 using Automation.Storage;
 using Automation.Stores;
 using Automation.Webhooks;
@@ -37,6 +41,10 @@ public static class AutomationApp
         builder.Services.AddReturns(builder.Configuration);
         builder.Services.AddFlows(builder.Configuration);
         builder.Services.AddAbandonedCart(builder.Configuration);
+        builder.Services.AddInventory(builder.Configuration);
+        builder.Services.AddLowStock(builder.Configuration);
+        builder.Services.AddOutOfStock(builder.Configuration);
+        builder.Services.AddRestock(builder.Configuration);
 
         var app = builder.Build();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
@@ -45,6 +53,8 @@ public static class AutomationApp
         app.MapReturns();
         app.MapFlows();
         app.MapAbandonedCart();
+        app.MapLowStock();
+        app.MapRestock();
         return app;
     }
 

@@ -47,6 +47,7 @@ public sealed class WebhookIntakeTests
         // These tests look at what intake puts on the automation queues, so the automations must not consume it.
         s["AzureWebJobs.HandleReturnEvent.Disabled"] = "true";
         s["AzureWebJobs.RecoverAbandonedCheckouts.Disabled"] = "true";
+        s["AzureWebJobs.HandleInventoryEvent.Disabled"] = "true";
     }
 
     private Task<HttpResponseMessage> Send(HttpRequestMessage request) => _app.Http.SendAsync(request);
