@@ -41,6 +41,9 @@ wait_for() { # url name
   echo "run.sh: $2 did not start (see .local/*.log)" >&2; exit 1
 }
 
+# Each run starts from empty storage and an empty mailbox, so the demo shows the same thing every time
+# (KEEP_DATA=1 keeps what earlier runs stored).
+if [ "${KEEP_DATA:-0}" != 1 ]; then rm -rf .local/azurite .local/maildev; fi
 mkdir -p .local/azurite .local/maildev
 blob=$(pick_port 10000); queue=$(pick_port $((blob + 1))); table=$(pick_port $((queue + 1)))
 node_modules/.bin/azurite --silent --skipApiVersionCheck --disableProductStyleUrl --location .local/azurite \
@@ -68,6 +71,8 @@ while IFS= read -r line; do
 done < demo-stores.env
 demo_settings+=("Stores__demo-shopify__AdminApiBaseUrl=http://127.0.0.1:$platform/admin/api/2025-10")
 demo_settings+=("Stores__demo-woo__AdminApiBaseUrl=http://127.0.0.1:$platform/wp-json/wc/v3")
+demo_settings+=("Stores__demo-shopify__Restock__PublicBaseUrl=http://127.0.0.1:$APP_PORT")
+demo_settings+=("AbandonedCart__PublicBaseUrl=http://127.0.0.1:$APP_PORT")
 demo_settings+=("Logging__LogLevel__Microsoft.AspNetCore=Warning")
 
 env "${demo_settings[@]}" dotnet functions/bin/Release/net10.0/Automation.dll > .local/app.log 2>&1 & pids+=($!)
