@@ -70,11 +70,10 @@ public static class Demo
         order["admin_graphql_api_id"] = "gid://shopify/Order/6230184263700";
         order["name"] = "#1041";
         order["order_number"] = 1041;
-        order["email"] = order["contact_email"] = "cy.regular@example.com";
-        order["checkout_id"] = null;
-        order["checkout_token"] = order["cart_token"] = order["token"] = null;
+        foreach (var field in new[] { "email", "contact_email" }) order[field] = "cy.regular@example.com";
+        foreach (var field in new[] { "checkout_id", "checkout_token", "cart_token", "token" }) order[field] = null;
+        foreach (var field in new[] { "created_at", "processed_at", "updated_at" }) order[field] = now;
         order["discount_codes"] = new JsonArray();
-        order["created_at"] = order["processed_at"] = order["updated_at"] = now;
         order["line_items"]![0]!["quantity"] = 6;
         order["line_items"]![0]!["id"] = 15012345678900;
         order["customer"] = JsonNode.Parse("""{"id": 7654321098765000, "email": "cy.regular@example.com", "first_name": "Cy", "last_name": "Regular"}""");
@@ -88,6 +87,9 @@ public static class Demo
         await Send("inventory_levels/update MUG-BLUE → 2", Deliveries.Shopify(ShopDomain, "inventory_levels/update", Level(MugBlueInventoryItem, 2), ShopSecret));
 
         Step("4. Back in stock: a waitlist signup for the sold-out MUG-GREEN, then a restock → waitlist email");
+        // The restock waits until the sell-out has been acted on (marketing told to pause ads), as it would in a real store.
+        var paused = await WaitForEmailAsync(maildev, "please pause ads", TimeSpan.FromSeconds(20));
+        Console.WriteLine(paused ? "    MUG-GREEN is sold out: marketing was asked to pause its ads" : "    (no \"pause ads\" email yet)");
         var signup = await SignupAsync(http);
         Console.WriteLine($"    {(int)signup} POST api/stores/{Shop}/waitlist (sku MUG-GREEN, consent: true)");
         if (signup is not (HttpStatusCode.Created or HttpStatusCode.OK)) problems.Add($"waitlist signup: {(int)signup}");
@@ -130,7 +132,7 @@ public static class Demo
         if (emails.Count < ExpectedEmails) problems.Add($"{emails.Count} of {ExpectedEmails} emails arrived");
 
         Step("8. The Shopify checkout's recovery flow (GET api/flows/{store}/{flowId})");
-        var flowId = RecoveryCustomers.FlowId(Shop, "35163178139720");
+        var flowId = RecoveryCustomers.FlowId(Shop, "5f8b5a1a8cc0dbd3d2f1d9ac4e3c0f11"); // the checkout token
         using (var response = await http.GetAsync($"api/flows/{Shop}/{flowId}"))
         {
             if (!response.IsSuccessStatusCode)
@@ -183,6 +185,18 @@ public static class Demo
         }
     }
 
+    private static async Task<bool> WaitForEmailAsync(HttpClient maildev, string subject, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var all = await maildev.GetFromJsonAsync<JsonElement>("api/email");
+            if (all.EnumerateArray().Any(e => Text(e, "subject")?.Contains(subject, StringComparison.Ordinal) == true)) return true;
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(250);
+        }
+    }
+
     private sealed record Email(string Subject, string To, string Attachments);
 
     private static async Task<List<Email>> WaitForEmailsAsync(HttpClient maildev, DateTimeOffset started)
@@ -206,7 +220,7 @@ public static class Demo
             {
                 var to = string.Join(", ", email.GetProperty("to").EnumerateArray().Select(t => t.GetProperty("address").GetString()));
                 var attachments = email.TryGetProperty("attachments", out var a) && a.ValueKind == JsonValueKind.Array
-                    ? string.Join(", ", a.EnumerateArray().Select(x => Text(x, "generatedFileName") ?? Text(x, "fileName")))
+                    ? string.Join(", ", a.EnumerateArray().Select(x => Text(x, "fileName") ?? Text(x, "generatedFileName")))
                     : "";
                 var item = new Email(Text(email, "subject") ?? "", to, attachments);
                 seen.Add(item);
