@@ -220,7 +220,7 @@ public static class Demo
             {
                 var to = string.Join(", ", email.GetProperty("to").EnumerateArray().Select(t => t.GetProperty("address").GetString()));
                 var attachments = email.TryGetProperty("attachments", out var a) && a.ValueKind == JsonValueKind.Array
-                    ? string.Join(", ", a.EnumerateArray().Select(x => Text(x, "fileName") ?? Text(x, "generatedFileName")))
+                    ? string.Join(", ", a.EnumerateArray().Select(x => Text(x, "filename") ?? Text(x, "fileName") ?? Text(x, "generatedFileName")))
                     : "";
                 var item = new Email(Text(email, "subject") ?? "", to, attachments);
                 seen.Add(item);
