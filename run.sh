@@ -24,7 +24,10 @@ port_free "$APP_PORT" || { echo "run.sh: port $APP_PORT is in use; set APP_PORT 
 
 pids=()
 cleanup() {
-  trap - EXIT INT TERM
+  # Further signals are ignored while stopping: `timeout` and a second Ctrl+C send another one, which would
+  # otherwise end this script half-way and leave the rest running.
+  trap - EXIT
+  trap '' INT TERM
   echo; echo "Stopping…"
   # Newest first: the app stops (and releases its leases) while storage is still up.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
