@@ -21,8 +21,8 @@ public static class Demo
     private const long Warehouse = 78901234567;
 
     /// <summary>The emails the demo causes: the reminder and coupon of both checkouts, the low-stock alert and PO,
-    /// "pause ads" and "ads can resume" to marketing, the waitlist email and the return's two.</summary>
-    private const int ExpectedEmails = 11;
+    /// "pause ads" and "ads can resume" to marketing, the waitlist email and two per return.</summary>
+    private const int ExpectedEmails = 13;
 
     /// <summary>Serves the Shopify GraphQL and WooCommerce REST calls the automations make, in their documented formats, until stopped.</summary>
     public static async Task PlatformAsync(string[] args)
@@ -95,7 +95,7 @@ public static class Demo
         if (signup is not (HttpStatusCode.Created or HttpStatusCode.OK)) problems.Add($"waitlist signup: {(int)signup}");
         await Send("inventory_levels/update MUG-GREEN → 4 (restock)", Deliveries.Shopify(ShopDomain, "inventory_levels/update", Level(MugGreenInventoryItem, 4), ShopSecret));
 
-        Step("5. Self-service return of one blue mug from order #1042 → label, customer email (PDF attached), warehouse email");
+        Step("5. Self-service returns (Shopify order #1042, WooCommerce order 727) → label, customer email (PDF attached), warehouse email");
         using (var response = await http.PostAsJsonAsync($"api/stores/{Shop}/returns", new
         {
             orderNumber = "#1042",
@@ -104,17 +104,18 @@ public static class Demo
             items = new[] { new { lineItemId = DemoPlatform.OrderLineId, quantity = 1, reason = "size_too_small", note = "A bit small for my coffee" } },
         }))
         {
-            var body = await response.Content.ReadAsStringAsync();
-            if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK)
-            {
-                var r = JsonDocument.Parse(body).RootElement;
-                Console.WriteLine($"    {(int)response.StatusCode} POST api/stores/{Shop}/returns → {r.GetProperty("rma").GetString()}: {r.GetProperty("outcome").GetString()} ({r.GetProperty("rule").GetString()}), fee {r.GetProperty("fee").GetDecimal()} {r.GetProperty("currency").GetString()}");
-            }
-            else
-            {
-                Console.WriteLine($"    {(int)response.StatusCode} POST api/stores/{Shop}/returns: {body}");
-                problems.Add($"return: {(int)response.StatusCode}");
-            }
+            await ReportReturnAsync(response, Shop, problems);
+        }
+
+        using (var response = await http.PostAsJsonAsync("api/stores/demo-woo/returns", new
+        {
+            orderNumber = "727",
+            email = "bo.shopper@example.com",
+            wish = "refund",
+            items = new[] { new { lineItemId = 316L, quantity = 1, reason = "not_as_described", note = "The colour is off" } },
+        }))
+        {
+            await ReportReturnAsync(response, "demo-woo", problems);
         }
 
         Step("6. A forged delivery (signed with the wrong secret) is refused");
@@ -156,6 +157,21 @@ public static class Demo
             ? "Demo done: every step did what it should. The platform calls the automations made are in .local/platform.log."
             : "Demo finished with problems: " + string.Join("; ", problems) + " (see .local/app.log and .local/platform.log).");
         if (problems.Count > 0) Environment.ExitCode = 1;
+    }
+
+    private static async Task ReportReturnAsync(HttpResponseMessage response, string store, List<string> problems)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK)
+        {
+            var r = JsonDocument.Parse(body).RootElement;
+            Console.WriteLine($"    {(int)response.StatusCode} POST api/stores/{store}/returns → {r.GetProperty("rma").GetString()}: {r.GetProperty("outcome").GetString()} ({r.GetProperty("rule").GetString()}), fee {r.GetProperty("fee").GetDecimal()} {r.GetProperty("currency").GetString()}");
+        }
+        else
+        {
+            Console.WriteLine($"    {(int)response.StatusCode} POST api/stores/{store}/returns: {body}");
+            problems.Add($"{store} return: {(int)response.StatusCode}");
+        }
     }
 
     private static void Step(string title)

@@ -37,7 +37,7 @@ public static class DemoPlatform
         // Registered first = matched last: whatever nobody expected is logged (and answered 404 / a GraphQL error).
         foreach (var method in new[] { "GET", "POST", "PUT", "DELETE" })
             platform.On(method, "/*", r => Log(r, $"{r.Method} {r.Path}", "404 (no demo answer)", new FakeResponse(404, new { code = "rest_no_route", message = "No demo answer for this call." })));
-        platform.OnGraphQL("", r => Log(r, "GraphQL", "unknown operation", FakeResponse.Json(new { errors = new[] { new { message = "No demo answer for this operation." } } })));
+        platform.OnGraphQL("", r => Log(r, "Shopify (unknown operation)", string.Join(' ', r.GraphQLQuery.Split((char[]?)null, 3, StringSplitOptions.RemoveEmptyEntries).Take(2)), FakeResponse.Json(new { errors = new[] { new { message = "No demo answer for this operation." } } })));
         platform.On("GET", "/", _ => FakeResponse.Json(new { ok = true }));
 
         ConfigureShopify(platform);
