@@ -37,8 +37,8 @@ public static class AbandonedCartBench
         });
         try
         {
-            Console.WriteLine(await RunFlowsAsync(fake, flows, created));
-            Console.WriteLine(await WaitingMemoryAsync(fake, waiting));
+            if (flows > 0) Console.WriteLine(await RunFlowsAsync(fake, flows, created));
+            if (waiting > 0) Console.WriteLine(await WaitingMemoryAsync(fake, waiting));
         }
         finally
         {
@@ -47,7 +47,23 @@ public static class AbandonedCartBench
         }
     }
 
-    private static Dictionary<string, string?> Settings(FakePlatform fake, string reminderDelay, string couponDelay) => new()
+    /// <summary>Stores the waiting flows are spread over (a store is a partition of the Flows table).</summary>
+    private const int MemoryStores = 16;
+
+    private static Dictionary<string, string?> Settings(FakePlatform fake, string reminderDelay, string couponDelay)
+    {
+        var settings = BaseSettings(fake, reminderDelay, couponDelay);
+        for (var i = 0; i < MemoryStores; i++)
+        {
+            settings[$"Stores:{Store}{i}:Platform"] = "Shopify";
+            settings[$"Stores:{Store}{i}:ShopDomain"] = $"bench-store-{i}.myshopify.com";
+            settings[$"Stores:{Store}{i}:WebhookSecret"] = "bench-secret";
+        }
+
+        return settings;
+    }
+
+    private static Dictionary<string, string?> BaseSettings(FakePlatform fake, string reminderDelay, string couponDelay) => new()
     {
         [$"Stores:{Store}:Platform"] = "Shopify",
         [$"Stores:{Store}:ShopDomain"] = "bench-store.myshopify.com",
@@ -120,10 +136,10 @@ public static class AbandonedCartBench
             await StartDirectAsync(recovery, "mem", started, target - started);
             started = target;
             points.Add((started, BenchApp.ManagedHeapMiB(), BenchApp.WorkingSetMiB()));
-            Console.WriteLine($"  … {started} flows waiting after {clock.Elapsed.TotalSeconds:F0} s");
+            Console.WriteLine($"  … {started,7} flows waiting after {clock.Elapsed.TotalSeconds,4:F0} s: heap {points[^1].Heap:F1} MiB, working set {points[^1].WorkingSet:F1} MiB");
         }
 
-        var waiting = await CountAsync("mem-", FlowStatus.Waiting);
+        var waiting = await CountWaitingAsync();
 
         // The slope from the first tenth to the end: what each further waiting flow costs the app (flat: ~0).
         var first = points[1];
@@ -147,7 +163,7 @@ public static class AbandonedCartBench
             int i;
             while ((i = Interlocked.Increment(ref next)) < end)
             {
-                await recovery.OnCheckoutAsync(Checkout(prefix, i), isRetry: false, CancellationToken.None);
+                await recovery.OnCheckoutAsync(Checkout(prefix, i) with { StoreId = $"{Store}{i % MemoryStores}" }, isRetry: false, CancellationToken.None);
             }
         }));
     }
@@ -189,6 +205,17 @@ public static class AbandonedCartBench
             if (clock.Elapsed > timeout) throw new TimeoutException($"Only some of {count} '{prefix}' flows completed within {timeout}.");
             await Task.Delay(250);
         }
+    }
+
+    private static async Task<int> CountWaitingAsync()
+    {
+        var total = 0;
+        await foreach (var _ in Azurite.Table(FlowEngine.TableName).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {nameof(FlowStatus.Waiting)}"), select: ["RowKey"]))
+        {
+            total++;
+        }
+
+        return total;
     }
 
     /// <summary>Counted by the bench's own client, so the app's transaction count is not disturbed.</summary>
