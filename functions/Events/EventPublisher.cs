@@ -12,7 +12,8 @@ public sealed class EventPublisher(StorageClients storage, QueueWatcher watcher)
         foreach (var queueName in EventRoutes.QueuesFor(storeEvent))
         {
             var queue = await storage.QueueAsync(queueName);
-            await queue.SendMessageAsync(body, cancellationToken: cancellationToken);
+            // Never expires: an automation that is down for a week still gets its events.
+            await queue.SendMessageAsync(body, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
             watcher.Notify(queueName);
         }
     }

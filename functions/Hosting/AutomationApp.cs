@@ -4,8 +4,13 @@ using Automation.Compliance;
 using Automation.Effects;
 using Automation.Email;
 using Automation.Platforms;
+using Automation.Returns;
 using Automation.Events;
 using Automation.Flows;
+using Automation.Inventory;
+using Automation.LowStock;
+using Automation.OutOfStock;
+using Automation.Restock;
 using Automation.Storage;
 using Automation.Stores;
 using Automation.Webhooks;
@@ -33,15 +38,23 @@ public static class AutomationApp
         builder.Services.AddPlatformClients();
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddCompliance(builder.Configuration);
+        builder.Services.AddReturns(builder.Configuration);
         builder.Services.AddFlows(builder.Configuration);
         builder.Services.AddAbandonedCart(builder.Configuration);
+        builder.Services.AddInventory(builder.Configuration);
+        builder.Services.AddLowStock(builder.Configuration);
+        builder.Services.AddOutOfStock(builder.Configuration);
+        builder.Services.AddRestock(builder.Configuration);
 
         var app = builder.Build();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         WebhookIntake.Map(app);
         AdminEndpoints.Map(app);
+        app.MapReturns();
         app.MapFlows();
         app.MapAbandonedCart();
+        app.MapLowStock();
+        app.MapRestock();
         return app;
     }
 

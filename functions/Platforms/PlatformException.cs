@@ -33,7 +33,47 @@ public sealed class PlatformRetryOptions
         return null;
     }
 
+    /// <summary>
+    /// Runs one platform call with retries: <paramref name="attempt"/> returns the result, or a retry request
+    /// (with the wait the platform asked for, if any); network errors and timeouts are retried too. After
+    /// <see cref="MaxAttempts"/> a transient <see cref="PlatformException"/> is thrown, so the queue retries later.
+    /// </summary>
+    internal async Task<T> RunAsync<T>(string platform, string storeId, Func<CancellationToken, Task<PlatformAttempt<T>>> attempt, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    {
+        for (var number = 1; ; number++)
+        {
+            PlatformAttempt<T> outcome;
+            try
+            {
+                outcome = await attempt(cancellationToken);
+                if (outcome.Done) return outcome.Result!;
+            }
+            catch (HttpRequestException ex)
+            {
+                outcome = PlatformAttempt<T>.Retry(null, ex.Message, null);
+            }
+            catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                outcome = PlatformAttempt<T>.Retry(null, "timeout: " + ex.Message, null);
+            }
+
+            if (number >= MaxAttempts)
+                throw new PlatformException($"{platform} call for store {storeId} still failing after {number} attempts ({outcome.Failure}).", outcome.Status, outcome.Failure, isTransient: true);
+            var delay = outcome.Wait ?? Backoff(number);
+            logger.LogWarning("{Platform} call for store {StoreId} failed ({Failure}); retry {Attempt} in {Delay}", platform, storeId, outcome.Failure, number, delay);
+            await Task.Delay(delay, time, cancellationToken);
+        }
+    }
+
     internal static bool IsTransientStatus(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)status >= 500;
+}
+
+/// <summary>One try of a platform call: its result, or why and how long to wait before the next.</summary>
+internal readonly record struct PlatformAttempt<T>(bool Done, T? Result, TimeSpan? Wait, string? Failure, HttpStatusCode? Status)
+{
+    public static PlatformAttempt<T> Success(T result) => new(true, result, null, null, null);
+
+    public static PlatformAttempt<T> Retry(TimeSpan? wait, string failure, HttpStatusCode? status) => new(false, default, wait, failure, status);
 }
 
 public static class PlatformRegistration

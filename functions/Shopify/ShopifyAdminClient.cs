@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Automation.Hosting;
@@ -21,66 +20,31 @@ public sealed class ShopifyAdminClient(HttpClient http, IOptions<PlatformRetryOp
             throw new PlatformException($"Store {store.Id} has no Shopify Admin API configured (AdminApiBaseUrl, AccessToken).", null, "not_configured", isTransient: false);
 
         var url = new Uri(store.AdminApiBaseUrl.ToString().TrimEnd('/') + "/graphql.json");
-        var options = retry.Value;
-        for (var attempt = 1; ; attempt++)
+        return await retry.Value.RunAsync("Shopify", store.Id, async ct =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, url)
             {
                 Content = JsonContent.Create(new { query, variables }, options: Json.Options),
             };
             request.Headers.Add("X-Shopify-Access-Token", store.AccessToken);
+            using var response = await http.SendAsync(request, ct);
+            if (PlatformRetryOptions.IsTransientStatus(response.StatusCode))
+                return PlatformAttempt<JsonElement>.Retry(PlatformRetryOptions.RetryAfter(response), $"HTTP {(int)response.StatusCode}", response.StatusCode);
+            if (!response.IsSuccessStatusCode)
+                throw new PlatformException($"Shopify answered HTTP {(int)response.StatusCode} for store {store.Id}.", response.StatusCode, null, isTransient: false);
 
-            TimeSpan? wait;
-            string failure;
-            HttpStatusCode? status = null;
-            try
+            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
+            var root = document.RootElement;
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
             {
-                using var response = await http.SendAsync(request, cancellationToken);
-                status = response.StatusCode;
-                if (response.IsSuccessStatusCode)
-                {
-                    using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-                    var root = document.RootElement;
-                    if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
-                    {
-                        var code = errors[0].TryGetProperty("extensions", out var ext) && ext.TryGetProperty("code", out var c) ? c.GetString() : null;
-                        if (code != "THROTTLED")
-                            throw new PlatformException($"Shopify GraphQL error: {errors[0].GetProperty("message").GetString()}", status, code, isTransient: false);
-                        wait = ThrottleWait(root);
-                        failure = "THROTTLED";
-                    }
-                    else
-                    {
-                        return root.GetProperty("data").Clone();
-                    }
-                }
-                else if (PlatformRetryOptions.IsTransientStatus(response.StatusCode))
-                {
-                    wait = PlatformRetryOptions.RetryAfter(response);
-                    failure = $"HTTP {(int)response.StatusCode}";
-                }
-                else
-                {
-                    throw new PlatformException($"Shopify answered HTTP {(int)response.StatusCode} for store {store.Id}.", response.StatusCode, null, isTransient: false);
-                }
-            }
-            catch (HttpRequestException ex)
-            {
-                wait = null;
-                failure = ex.Message;
-            }
-            catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                wait = null;
-                failure = "timeout: " + ex.Message;
+                var code = errors[0].TryGetProperty("extensions", out var ext) && ext.TryGetProperty("code", out var c) ? c.GetString() : null;
+                if (code != "THROTTLED")
+                    throw new PlatformException($"Shopify GraphQL error: {errors[0].GetProperty("message").GetString()}", response.StatusCode, code, isTransient: false);
+                return PlatformAttempt<JsonElement>.Retry(ThrottleWait(root), "THROTTLED", response.StatusCode);
             }
 
-            if (attempt >= options.MaxAttempts)
-                throw new PlatformException($"Shopify call for store {store.Id} still failing after {attempt} attempts ({failure}).", status, failure, isTransient: true);
-            var delay = wait ?? options.Backoff(attempt);
-            logger.LogWarning("Shopify call for store {StoreId} failed ({Failure}); retry {Attempt} in {Delay}", store.Id, failure, attempt, delay);
-            await Task.Delay(delay, time, cancellationToken);
-        }
+            return PlatformAttempt<JsonElement>.Success(root.GetProperty("data").Clone());
+        }, time, logger, cancellationToken);
     }
 
     /// <summary>When throttled, wait until the bucket has restored enough for the requested cost.</summary>

@@ -23,50 +23,21 @@ public sealed class WooCommerceClient(HttpClient http, IOptions<PlatformRetryOpt
 
         var url = new Uri(store.AdminApiBaseUrl.ToString().TrimEnd('/') + "/" + path.TrimStart('/'));
         var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{store.ConsumerKey}:{store.ConsumerSecret}"));
-        var options = retry.Value;
-        for (var attempt = 1; ; attempt++)
+        return await retry.Value.RunAsync("WooCommerce", store.Id, async ct =>
         {
             using var request = new HttpRequestMessage(method, url);
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
             if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: Json.Options);
+            using var response = await http.SendAsync(request, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (response.IsSuccessStatusCode)
+                return PlatformAttempt<JsonElement>.Success(text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+            if (PlatformRetryOptions.IsTransientStatus(response.StatusCode))
+                return PlatformAttempt<JsonElement>.Retry(PlatformRetryOptions.RetryAfter(response), $"HTTP {(int)response.StatusCode}", response.StatusCode);
 
-            TimeSpan? wait = null;
-            string failure;
-            System.Net.HttpStatusCode? status = null;
-            try
-            {
-                using var response = await http.SendAsync(request, cancellationToken);
-                status = response.StatusCode;
-                var text = await response.Content.ReadAsStringAsync(cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-                }
-
-                if (!PlatformRetryOptions.IsTransientStatus(response.StatusCode))
-                {
-                    var (code, message) = ErrorOf(text);
-                    throw new PlatformException($"WooCommerce answered HTTP {(int)response.StatusCode} ({code}) for store {store.Id}: {message}", response.StatusCode, code, isTransient: false);
-                }
-
-                wait = PlatformRetryOptions.RetryAfter(response);
-                failure = $"HTTP {(int)response.StatusCode}";
-            }
-            catch (HttpRequestException ex)
-            {
-                failure = ex.Message;
-            }
-            catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                failure = "timeout: " + ex.Message;
-            }
-
-            if (attempt >= options.MaxAttempts)
-                throw new PlatformException($"WooCommerce call for store {store.Id} still failing after {attempt} attempts ({failure}).", status, failure, isTransient: true);
-            var delay = wait ?? options.Backoff(attempt);
-            logger.LogWarning("WooCommerce call for store {StoreId} failed ({Failure}); retry {Attempt} in {Delay}", store.Id, failure, attempt, delay);
-            await Task.Delay(delay, time, cancellationToken);
-        }
+            var (code, message) = ErrorOf(text);
+            throw new PlatformException($"WooCommerce answered HTTP {(int)response.StatusCode} ({code}) for store {store.Id}: {message}", response.StatusCode, code, isTransient: false);
+        }, time, logger, cancellationToken);
     }
 
     private static (string? Code, string? Message) ErrorOf(string text)

@@ -48,9 +48,9 @@ public sealed class FakePlatform : IAsyncDisposable
     public IReadOnlyList<FakeRequest> GraphQLRequests(string operation) =>
         [.. _requests.Where(r => r.Path.EndsWith("/graphql.json", StringComparison.Ordinal) && r.GraphQLQuery.Contains(operation, StringComparison.Ordinal))];
 
-    public static async Task<FakePlatform> StartAsync()
+    public static async Task<FakePlatform> StartAsync(int? port = null)
     {
-        var port = LocalServices.FreePort();
+        port ??= LocalServices.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
@@ -123,6 +123,9 @@ public sealed class FakePlatform : IAsyncDisposable
             await context.Response.WriteAsync(response.Body as string ?? JsonSerializer.Serialize(response.Body));
         }
     }
+
+    /// <summary>For a stand-alone stand-in: returns when the process is asked to stop (Ctrl+C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
     public async ValueTask DisposeAsync()
     {

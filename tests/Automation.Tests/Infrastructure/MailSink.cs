@@ -18,7 +18,10 @@ public static class MailSink
     {
         SmtpPort = LocalServices.FreePort();
         var web = LocalServices.FreePort();
-        _process = LocalServices.StartNodeTool("maildev", $"--smtp {SmtpPort} --web {web} --ip 127.0.0.1 --silent", "maildev");
+        // Its own mail directory: maildev's default (/tmp/maildev) is shared by every sink on the machine, so one run's
+        // "delete all" removed another's files mid-send (SMTP "ENOENT … .eml" errors and re-sent mail).
+        var directory = Directory.CreateTempSubdirectory("maildev-").FullName;
+        _process = LocalServices.StartNodeTool("maildev", $"--smtp {SmtpPort} --web {web} --ip 127.0.0.1 --silent --mail-directory {directory}", "maildev");
         await LocalServices.WaitForPortAsync(SmtpPort, _process, "maildev SMTP", TimeSpan.FromSeconds(30));
         await LocalServices.WaitForPortAsync(web, _process, "maildev web", TimeSpan.FromSeconds(30));
         ApiBase = new Uri($"http://127.0.0.1:{web}/");

@@ -1,0 +1,91 @@
+using Automation.Events;
+using Automation.Hosting;
+using Automation.Shopify;
+using Automation.Stores;
+using Microsoft.Extensions.Options;
+
+namespace Automation.Inventory;
+
+/// <summary>
+/// Trigger: <c>inventory-events</c>. Levels and products update the inventory view; the transitions that causes
+/// (never the events themselves) go to the stock automations. Orders feed sales velocity; redact requests erase
+/// waitlist entries.
+/// </summary>
+public sealed class HandleInventoryEvent(
+    InventoryView view,
+    InventoryItemMap inventoryItems,
+    SalesHistory sales,
+    StoreRegistry stores,
+    IEnumerable<IStockTransitionHandler> handlers,
+    IEnumerable<ICustomerDataEraser> erasers,
+    IOptions<HostingOptions> hosting,
+    TimeProvider time,
+    ILogger<HandleInventoryEvent> logger) : QueueFunction<StoreEvent>
+{
+    protected override async Task RunAsync(StoreEvent message, QueueMessageContext context, CancellationToken cancellationToken)
+    {
+        if (stores.Find(message.StoreId) is not { } store)
+        {
+            throw new PermanentFailureException($"Event {message.Id} names unknown store '{message.StoreId}'.");
+        }
+
+        switch (message)
+        {
+            case InventoryLevelChanged level:
+                // The map may have learnt the variant since translation (products/update arriving after the level).
+                level = await inventoryItems.ResolveAsync(level, cancellationToken);
+                if (level.VariantId is null)
+                {
+                    logger.LogInformation("Inventory item {InventoryItemId} of store {StoreId} is not mapped to a variant yet; level not applied", level.InventoryItemId, store.Id);
+                    return;
+                }
+
+                if (await view.ApplyAsync(level, cancellationToken) is { } variant) await ActAsync(store, variant, level.Id, cancellationToken);
+                break;
+
+            case ProductUpdated product:
+                foreach (var changed in await view.ApplyAsync(product, cancellationToken)) await ActAsync(store, changed, product.Id, cancellationToken);
+                break;
+
+            case OrderPlaced order:
+                await sales.RecordAsync(order, cancellationToken);
+                break;
+
+            case CustomerRedactRequested redact:
+                var erased = 0;
+                foreach (var eraser in erasers) erased += await eraser.EraseAsync(store.Id, redact.Email, redact.CustomerId, cancellationToken);
+                logger.LogInformation("Redact request {EventId} for store {StoreId}: {Count} inventory rows erased", redact.Id, store.Id, erased);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Acts on the transitions this event recorded (a retry of the event finds them still pending), and on any that a
+    /// message which died left behind; never on another live event's, so no effect runs twice at the same time.
+    /// </summary>
+    private async Task ActAsync(Store store, VariantStock variant, string eventId, CancellationToken cancellationToken)
+    {
+        var abandonedBefore = time.GetUtcNow() - hosting.Value.MessageLease;
+        var mine = variant.Pending.Where(t => t.EventId == eventId || t.EventId is null || t.RecordedAt is null || t.RecordedAt < abandonedBefore).ToList();
+        if (mine.Count == 0) return;
+        if (!store.AutomationsEnabled)
+        {
+            await view.CompleteAsync(variant, mine, cancellationToken);
+            return;
+        }
+
+        var done = new List<StockTransition>();
+        foreach (var transition in mine)
+        {
+            foreach (var handler in handlers)
+            {
+                await handler.HandleAsync(store, variant, transition, cancellationToken);
+            }
+
+            done.Add(transition);
+            logger.LogInformation("Store {StoreId} variant {VariantId}: {Transition} (episode {Episode}, available {Available})", store.Id, variant.VariantId, transition.Kind, transition.Episode, transition.Available);
+        }
+
+        await view.CompleteAsync(variant, done, cancellationToken);
+    }
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Automation.Inventory;
+using Automation.Stores;
+
+namespace Automation.Restock;
+
+/// <summary>The signup a storefront form posts.</summary>
+public sealed record WaitlistSignup(string? Email, long? VariantId, string? Sku, bool? Consent, string? ConsentText, string? FirstName);
+
+/// <summary>
+/// Public waitlist endpoints: signup (validated, rate-limited per IP and per email, idempotent per email and variant,
+/// consent recorded), the size of a SKU's list, and unsubscribe (a confirmation page, and RFC 8058 one-click POST).
+/// </summary>
+public static partial class WaitlistEndpoints
+{
+    public const string DefaultConsentText = "Email me once when this product is back in stock.";
+
+    public static IEndpointRouteBuilder MapWaitlist(IEndpointRouteBuilder app)
+    {
+        var waitlist = app.MapGroup("/api/stores/{storeId}/waitlist");
+        waitlist.MapPost("/", SignupAsync);
+        waitlist.MapGet("/unsubscribe", UnsubscribePageAsync);
+        waitlist.MapPost("/unsubscribe", UnsubscribeAsync);
+        waitlist.MapGet("/{sku}", SizeAsync);
+        return app;
+    }
+
+    private static async Task<IResult> SignupAsync(
+        string storeId, HttpContext http, StoreRegistry stores, Waitlist waitlist, InventoryView view,
+        SignupRateLimiter limiter, Inventory.StoreSettings<RestockOptions> settings, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (stores.Find(storeId) is null) return Problem(404, $"There is no store '{storeId}'.");
+        WaitlistSignup? signup;
+        try
+        {
+            signup = await http.Request.ReadFromJsonAsync<WaitlistSignup>(Hosting.Json.Options, cancellationToken);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+        {
+            return Problem(400, "The body must be JSON like {\"email\": \"you@example.com\", \"sku\": \"ABC-1\", \"consent\": true}.");
+        }
+
+        var errors = Validate(signup);
+        if (errors.Count > 0) return Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), statusCode: 400);
+        var options = settings.For(storeId);
+        var email = signup!.Email!.Trim();
+
+        var ip = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (!limiter.TryAcquire($"ip:{storeId}:{ip}", options.SignupsPerIpPerHour, out var wait)
+            || !limiter.TryAcquire($"email:{storeId}:{Waitlist.EmailHash(email)}", options.SignupsPerEmailPerHour, out wait))
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Problem(429, "Too many signups; please try again later.");
+        }
+
+        var variant = signup.VariantId is { } id ? await view.GetAsync(storeId, id, cancellationToken) : await view.FindBySkuAsync(storeId, signup.Sku!, cancellationToken);
+        if (variant is null) return Problem(400, signup.VariantId is not null ? $"Unknown product variant {signup.VariantId}." : $"Unknown SKU '{signup.Sku}'.");
+
+        var result = await waitlist.SubscribeAsync(storeId, variant.VariantId, email, signup.FirstName?.Trim(), signup.ConsentText ?? DefaultConsentText, "waitlist-form", cancellationToken);
+        loggers.CreateLogger(typeof(WaitlistEndpoints)).LogInformation("Waitlist signup for store {StoreId} variant {VariantId}: {Result}", storeId, variant.VariantId, result);
+        return result == SignupResult.Added
+            ? Results.Json(new { status = "subscribed", variantId = variant.VariantId, sku = variant.Sku }, statusCode: 201)
+            : Results.Ok(new { status = "already-subscribed", variantId = variant.VariantId, sku = variant.Sku });
+    }
+
+    internal static Dictionary<string, string[]> Validate(WaitlistSignup? signup)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (signup is null) return new() { ["body"] = ["A JSON body is required."] };
+        var email = signup.Email?.Trim();
+        if (string.IsNullOrEmpty(email)) errors["email"] = ["Email is required."];
+        else if (email.Length > 254 || !EmailPattern().IsMatch(email) || !System.Net.Mail.MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+            errors["email"] = [$"'{email}' is not a valid email address."];
+        if (signup.VariantId is null && string.IsNullOrWhiteSpace(signup.Sku)) errors["sku"] = ["Give the product's sku or variantId."];
+        else if (signup.VariantId is <= 0) errors["variantId"] = ["variantId must be a positive number."];
+        else if (signup.Sku is { Length: > 100 }) errors["sku"] = ["sku is too long (100 characters at most)."];
+        if (signup.Consent != true) errors["consent"] = ["Consent is required: set \"consent\": true once the shopper agreed to be emailed."];
+        if (signup.FirstName is { Length: > 100 }) errors["firstName"] = ["firstName is too long (100 characters at most)."];
+        if (signup.ConsentText is { Length: > 500 }) errors["consentText"] = ["consentText is too long (500 characters at most)."];
+        return errors;
+    }
+
+    private static async Task<IResult> SizeAsync(string storeId, string sku, StoreRegistry stores, InventoryView view, Waitlist waitlist, CancellationToken cancellationToken)
+    {
+        if (stores.Find(storeId) is null) return Problem(404, $"There is no store '{storeId}'.");
+        var variant = await view.FindBySkuAsync(storeId, sku, cancellationToken);
+        if (variant is null) return Problem(404, $"Unknown SKU '{sku}'.");
+        return Results.Ok(new { sku, variantId = variant.VariantId, waiting = await waitlist.WaitingAsync(storeId, variant.VariantId, cancellationToken) });
+    }
+
+    private static async Task<IResult> UnsubscribePageAsync(string storeId, long v, string s, string t, Waitlist waitlist, CancellationToken cancellationToken)
+    {
+        // Link scanners open GET links: the page only asks, the POST unsubscribes.
+        var entry = await waitlist.FindAsync(storeId, v, s, cancellationToken);
+        if (entry is null || !TokenMatches(entry, t)) return Results.Content("<p>You are not on this waitlist (any more).</p>", "text/html", statusCode: 200);
+        var action = $"?v={v.ToString(CultureInfo.InvariantCulture)}&s={Uri.EscapeDataString(s)}&t={Uri.EscapeDataString(t)}";
+        return Results.Content($"""<form method="post" action="{WebUtility.HtmlEncode(action)}"><p>Stop waiting for this product?</p><button type="submit">Unsubscribe</button></form>""", "text/html");
+    }
+
+    private static async Task<IResult> UnsubscribeAsync(string storeId, long v, string s, string t, Waitlist waitlist, CancellationToken cancellationToken)
+    {
+        var entry = await waitlist.FindAsync(storeId, v, s, cancellationToken);
+        if (entry is not null && TokenMatches(entry, t)) await waitlist.RemoveAsync(entry, "Unsubscribed", cancellationToken);
+        // Same answer either way: the link does not reveal whether someone is subscribed.
+        return Results.Content("<p>You will not get an email about this product.</p>", "text/html");
+    }
+
+    public static string UnsubscribeUrl(string baseUrl, WaitlistEntry entry) =>
+        $"{baseUrl.TrimEnd('/')}/api/stores/{Uri.EscapeDataString(entry.StoreId)}/waitlist/unsubscribe?v={entry.VariantId.ToString(CultureInfo.InvariantCulture)}&s={Uri.EscapeDataString(entry.RowKey)}&t={entry.Token}";
+
+    private static bool TokenMatches(WaitlistEntry entry, string token) =>
+        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(entry.Token), System.Text.Encoding.UTF8.GetBytes(token ?? ""));
+
+    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex EmailPattern();
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Automation.Events;
+using Automation.Restock;
+using Automation.Tests.Infrastructure;
+using Azure.Data.Tables;
+using static Automation.Tests.Inventory.StockTestKit;
+
+namespace Automation.Tests.Restock;
+
+[NonParallelizable]
+public sealed class WaitlistIntegrationTests
+{
+    private FakePlatform _fake = null!;
+    private TestApp _app = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        await MailSink.ClearAsync();
+        _fake = await FakePlatform.StartAsync();
+        _fake.OnGraphQLData("tagsAdd", _ => new { tagsAdd = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
+        _fake.OnGraphQLData("tagsRemove", _ => new { tagsRemove = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
+        _app = await TestApp.StartAsync(s =>
+        {
+            ShopifyStore(s, _fake);
+            s["Inventory:DefaultLowStockThreshold"] = "-1";
+            s["Stores:s1:Restock:BatchInterval"] = "00:00:02";
+            s["Stores:s1:Restock:SubscribersPerUnit"] = "1";
+            s["Stores:s1:Restock:SignupsPerEmailPerHour"] = "3";
+            s["Stores:s1:Restock:PublicBaseUrl"] = "https://automation.example.test";
+        });
+        await _app.PublishAsync(Product("s1", 100, "Mug", Variant(11, "MUG-BLUE", 0)));
+        await SettledAsync("s1", 11, 0);
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _app.DisposeAsync();
+        await _fake.DisposeAsync();
+    }
+
+    private Task<HttpResponseMessage> SignupAsync(object body) => _app.Http.PostAsJsonAsync("api/stores/s1/waitlist", body);
+
+    private static async Task<int> RowsAsync()
+    {
+        var rows = 0;
+        try
+        {
+            await foreach (var _ in Azurite.Table(Waitlist.Table).QueryAsync<TableEntity>()) rows++;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+        }
+
+        return rows;
+    }
+
+    private async Task<int> SizeAsync() =>
+        (await _app.Http.GetFromJsonAsync<JsonElement>("api/stores/s1/waitlist/MUG-BLUE")).GetProperty("waiting").GetInt32();
+
+    [TestCase("{\"sku\":\"MUG-BLUE\",\"consent\":true}", "Email is required", TestName = "Signup_NoEmail_400")]
+    [TestCase("{\"email\":\"not-an-email\",\"sku\":\"MUG-BLUE\",\"consent\":true}", "not a valid email", TestName = "Signup_BadEmail_400")]
+    [TestCase("{\"email\":\"a@shop.test\",\"sku\":\"MUG-BLUE\"}", "Consent is required", TestName = "Signup_NoConsent_400")]
+    [TestCase("{\"email\":\"a@shop.test\",\"consent\":true}", "sku or variantId", TestName = "Signup_NoProduct_400")]
+    [TestCase("{\"email\":\"a@shop.test\",\"sku\":\"NOPE\",\"consent\":true}", "Unknown SKU", TestName = "Signup_UnknownSku_400")]
+    [TestCase("{\"email\":", "must be JSON", TestName = "Signup_BrokenJson_400")]
+    public async Task BadSignup_400WithClearMessageAndNothingStored(string body, string message)
+    {
+        var response = await _app.Http.PostAsync("api/stores/s1/waitlist", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain(message));
+        Assert.That(await RowsAsync(), Is.Zero);
+    }
+
+    [Test]
+    public async Task DuplicateSignup_OneSubscription()
+    {
+        var first = await SignupAsync(new { email = "a@shop.test", sku = "MUG-BLUE", consent = true });
+        var second = await SignupAsync(new { email = "A@Shop.test ", sku = "MUG-BLUE", consent = true });
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await second.Content.ReadAsStringAsync(), Does.Contain("already-subscribed"));
+        Assert.That(await SizeAsync(), Is.EqualTo(1));
+        var entry = await Azurite.Table(Waitlist.Table).QueryAsync<TableEntity>(e => e.RowKey.CompareTo("q|") >= 0 && e.RowKey.CompareTo("q}") < 0).SingleAsync();
+        Assert.That(entry.GetDateTimeOffset("ConsentAt"), Is.Not.Null, "consent recorded");
+        Assert.That(entry.GetString("ConsentText"), Is.Not.Empty);
+    }
+
+    [Test]
+    public async Task SignupsOverEmailLimit_429()
+    {
+        for (var i = 0; i < 3; i++) await SignupAsync(new { email = "a@shop.test", sku = "MUG-BLUE", consent = true });
+
+        var limited = await SignupAsync(new { email = "a@shop.test", sku = "MUG-BLUE", consent = true });
+
+        Assert.That(limited.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+        Assert.That(limited.Headers.RetryAfter, Is.Not.Null);
+    }
+
+    [Test]
+    public async Task Restock_NotifiesFifoInBatchesSizedToStock_StopsWhenSoldOut_ResumesOnNextRestock()
+    {
+        var emails = Enumerable.Range(1, 5).Select(i => $"w{i}@shop.test").ToList();
+        foreach (var email in emails) Assert.That((await SignupAsync(new { email, sku = "MUG-BLUE", consent = true })).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+
+        await _app.PublishAsync(Level("s1", 100, 11, "MUG-BLUE", 2, 1));
+        var firstBatch = await MailSink.WaitForAsync(m => m.Subject.Contains("back in stock", StringComparison.Ordinal), count: 2);
+        Assert.That(firstBatch.Select(m => m.ToAddress), Is.EquivalentTo(emails[..2]), "first come, first served, as many as the 2 units");
+
+        // Sold out again before the next batch: the re-check stops the run.
+        await _app.PublishAsync(Level("s1", 100, 11, "MUG-BLUE", 0, 2));
+        await SettledAsync("s1", 11, 0);
+        await Eventually.Until(async () => await TestApp.CountMessagesAsync(RestockRegistration.BatchesQueue) == 0, TimeSpan.FromSeconds(15), "the delayed batch to run");
+        Assert.That((await MailSink.AllAsync()).Count(m => m.Subject.Contains("back in stock", StringComparison.Ordinal)), Is.EqualTo(2));
+        Assert.That(await SizeAsync(), Is.EqualTo(3));
+
+        await _app.PublishAsync(Level("s1", 100, 11, "MUG-BLUE", 3, 3));
+        var all = await MailSink.WaitForAsync(m => m.Subject.Contains("back in stock", StringComparison.Ordinal), count: 5);
+        await Eventually.Until(async () => await TestApp.CountMessagesAsync(RestockRegistration.BatchesQueue) == 0, TimeSpan.FromSeconds(15), "the run to finish");
+
+        Assert.That(all.Select(m => m.ToAddress), Is.EquivalentTo(emails), "each subscriber exactly once");
+        Assert.That((await MailSink.AllAsync()).Count(m => m.Subject.Contains("back in stock", StringComparison.Ordinal)), Is.EqualTo(5));
+        Assert.That(all[0].Html, Does.Contain("https://s1.example.test/products/100?variant=11"));
+    }
+
+    [Test]
+    public async Task Unsubscribe_LinkInEveryMessageAndOneClickRemoves()
+    {
+        await SignupAsync(new { email = "a@shop.test", sku = "MUG-BLUE", consent = true });
+        await SignupAsync(new { email = "b@shop.test", sku = "MUG-BLUE", consent = true });
+        await _app.PublishAsync(Level("s1", 100, 11, "MUG-BLUE", 1, 1));
+        var message = (await MailSink.WaitForAsync(m => m.ToAddress == "a@shop.test")).Single();
+        using var raw = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await MailSink.SourceAsync(message.Id)));
+        var mime = await MimeKit.MimeMessage.LoadAsync(raw);
+        Assert.That(mime.Headers["List-Unsubscribe"]?.Trim(), Does.StartWith("<https://automation.example.test/api/stores/s1/waitlist/unsubscribe?"));
+        Assert.That(mime.Headers["List-Unsubscribe-Post"]?.Trim(), Is.EqualTo("List-Unsubscribe=One-Click"));
+        Assert.That(message.Html, Does.Contain("Unsubscribe"));
+
+        // b is still waiting (stock for one); b unsubscribes with the same kind of link, built for b's entry.
+        var entry = await Azurite.Table(Waitlist.Table).QueryAsync<TableEntity>(e => e.RowKey.CompareTo("q|") >= 0 && e.RowKey.CompareTo("q}") < 0).SingleAsync();
+        var link = WaitlistEndpoints.UnsubscribeUrl(_app.BaseAddress.ToString(), new WaitlistEntry("s1", 11, entry.RowKey, "", entry.GetString("Token")!, default, null));
+        var page = await _app.Http.GetStringAsync(link);
+        Assert.That(page, Does.Contain("<form method=\"post\""));
+        Assert.That(await SizeAsync(), Is.EqualTo(1), "GET alone does not unsubscribe");
+        var post = await _app.Http.PostAsync(link, new StringContent("List-Unsubscribe=One-Click", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        Assert.That(post.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await SizeAsync(), Is.Zero);
+    }
+
+    [Test]
+    public async Task CustomerRedact_ErasesTheirWaitlistEntries()
+    {
+        await SignupAsync(new { email = "gone@shop.test", sku = "MUG-BLUE", consent = true });
+        await SignupAsync(new { email = "stays@shop.test", sku = "MUG-BLUE", consent = true });
+
+        await _app.PublishAsync(new CustomerRedactRequested { Id = "redact-1", StoreId = "s1", OccurredAt = T0, Email = "gone@shop.test" });
+
+        await Eventually.Until(async () => await SizeAsync() == 1, TimeSpan.FromSeconds(15), "the entry to be erased");
+        var remaining = await Azurite.Table(Waitlist.Table).QueryAsync<TableEntity>().ToListAsync();
+        Assert.That(remaining.Select(r => r.GetString("Email")), Has.None.EqualTo("gone@shop.test"));
+    }
+}
