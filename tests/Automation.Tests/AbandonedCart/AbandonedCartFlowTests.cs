@@ -215,7 +215,7 @@ public sealed class AbandonedCartFlowTests
         _fake.ShopifyAnswers();
         var app = await StartShopifyAsync(c =>
         {
-            c["AbandonedCart:ReminderDelay"] = "00:00:02";
+            c["AbandonedCart:ReminderDelay"] = "00:00:05";
             c["AbandonedCart:SendCoupon"] = "false";
         });
         var checkout = Checkout(email: "updated@example.test");
