@@ -72,11 +72,13 @@ public sealed class LowStockIntegrationTests
         Assert.That(tagCalls[0].Variables.GetProperty("id").GetString(), Is.EqualTo("gid://shopify/Product/100"));
         Assert.That(tagCalls[0].Variables.GetProperty("tags")[0].GetString(), Is.EqualTo("low stock"));
 
-        // 1/day × (7 lead + 14 cover) = 21 − 2 on hand = 19 (over the minimum 10) → packs of 6 → 24.
+        // 1/day × (7 lead + 14 cover) = 21 − on hand at the crossing (over the minimum 10) → whole packs of 6 (18 for 3 left, 24 for 2).
+        var onHand = int.Parse(System.Text.RegularExpressions.Regex.Match(alerts[0].Subject, @"\((\d+) left\)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var expected = (Math.Max(21 - onHand, 10) + 5) / 6 * 6;
         Assert.That(order.Attachments.Select(a => a.FileName).Single(), Does.EndWith(".csv"));
         var csv = await AttachmentTextAsync(order, ".csv");
         Assert.That(csv, Does.StartWith("po_number,sku,description,quantity"));
-        Assert.That(csv, Does.Contain(",MUG-BLUE,").And.Contain(",24\r\n"));
+        Assert.That(csv, Does.Contain(",MUG-BLUE,").And.Contain($",{expected}\r\n"));
         Assert.That(order.Html, Does.Contain("MUG-BLUE").And.Contain("Acme Mugs"));
     }
 
