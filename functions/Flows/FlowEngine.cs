@@ -31,23 +31,7 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
     public async Task<FlowStartOutcome> StartAsync<TState>(FlowDefinition<TState> definition, string storeId, string flowId, TState state, string? subject, string note,
         IReadOnlyList<TableTransactionAction>? alsoWrite, CancellationToken cancellationToken, ETag? replacing = null) where TState : class
     {
-        var now = time.GetUtcNow();
-        var row = new FlowInstance
-        {
-            PartitionKey = storeId,
-            RowKey = flowId,
-            Definition = definition.Name,
-            DefinitionVersion = definition.Version,
-            StartedAt = now,
-            UpdatedAt = now,
-            Subject = subject,
-            State = FlowState.Serialize(state),
-            WakeId = 1,
-            ArmedBy = 0,
-        };
-        row.AddHistory(new FlowHistoryEntry(now, "start", "Started", note));
-        Arm(row, definition, 0, now);
-
+        var row = NewFlow(definition, storeId, flowId, state, subject, note);
         var table = await TableAsync();
         var actions = new List<TableTransactionAction>
         {
@@ -75,6 +59,28 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
     public async Task RearmIfUnstartedAsync(FlowInstance row, CancellationToken cancellationToken)
     {
         if (row.IsActive && row.WakeId == 1 && row.ArmedBy == 0) await ArmAsync(row, cancellationToken);
+    }
+
+    /// <summary>The row of a flow at its start, armed for its first step (the bench seeds waiting flows with it).</summary>
+    internal FlowInstance NewFlow<TState>(FlowDefinition<TState> definition, string storeId, string flowId, TState state, string? subject, string note) where TState : class
+    {
+        var now = time.GetUtcNow();
+        var row = new FlowInstance
+        {
+            PartitionKey = storeId,
+            RowKey = flowId,
+            Definition = definition.Name,
+            DefinitionVersion = definition.Version,
+            StartedAt = now,
+            UpdatedAt = now,
+            Subject = subject,
+            State = FlowState.Serialize(state),
+            WakeId = 1,
+            ArmedBy = 0,
+        };
+        row.AddHistory(new FlowHistoryEntry(now, "start", "Started", note));
+        Arm(row, definition, 0, now);
+        return row;
     }
 
     /// <summary>Records a flow that a start condition refused, so an operator can see why nothing was sent.</summary>

@@ -133,7 +133,7 @@ public sealed class AbandonedCartFlowTests
     public async Task OrderPlacedBeforeReminder_SendsNothing()
     {
         _fake.ShopifyAnswers();
-        var app = await StartShopifyAsync(c => c["AbandonedCart:ReminderDelay"] = "00:00:02");
+        var app = await StartShopifyAsync(c => c["AbandonedCart:ReminderDelay"] = "00:00:05");
 
         await app.PublishAsync(Checkout(email: "buyer@example.test"));
         await app.WaitForFlowAsync(FlowId(), f => f.Status == "Waiting", "the flow to start");
@@ -166,7 +166,7 @@ public sealed class AbandonedCartFlowTests
     public async Task OrderPlacedBetweenSteps_NoCouponAndRevenueAttributedToReminder()
     {
         _fake.ShopifyAnswers();
-        var app = await StartShopifyAsync(c => c["AbandonedCart:CouponDelay"] = "00:00:03");
+        var app = await StartShopifyAsync(c => c["AbandonedCart:CouponDelay"] = "00:00:05");
 
         await app.PublishAsync(Checkout(email: "between@example.test"));
         await MailSink.WaitForAsync(m => m.ToAddress == "between@example.test");
@@ -215,7 +215,7 @@ public sealed class AbandonedCartFlowTests
         _fake.ShopifyAnswers();
         var app = await StartShopifyAsync(c =>
         {
-            c["AbandonedCart:ReminderDelay"] = "00:00:02";
+            c["AbandonedCart:ReminderDelay"] = "00:00:05";
             c["AbandonedCart:SendCoupon"] = "false";
         });
         var checkout = Checkout(email: "updated@example.test");
@@ -242,7 +242,7 @@ public sealed class AbandonedCartFlowTests
         _fake.ShopifyAnswers();
         var app = await StartShopifyAsync(c =>
         {
-            c["AbandonedCart:ReminderDelay"] = "00:00:02";
+            c["AbandonedCart:ReminderDelay"] = "00:00:05";
             c["AbandonedCart:SendCoupon"] = "false";
         });
 
@@ -264,7 +264,7 @@ public sealed class AbandonedCartFlowTests
     public async Task Unsubscribe_ExitsActiveFlowAndNoCouponFollows()
     {
         _fake.ShopifyAnswers();
-        var app = await StartShopifyAsync(c => c["AbandonedCart:CouponDelay"] = "00:00:03");
+        var app = await StartShopifyAsync(c => c["AbandonedCart:CouponDelay"] = "00:00:05");
 
         await app.PublishAsync(Checkout(email: "unsub@example.test"));
         var reminder = (await MailSink.WaitForAsync(m => m.ToAddress == "unsub@example.test")).Single();
@@ -323,7 +323,7 @@ public sealed class AbandonedCartFlowTests
     public async Task Cooldown_SecondCheckoutWithinSevenDaysStartsNoFlow()
     {
         _fake.ShopifyAnswers();
-        var app = await StartShopifyAsync(c => c["AbandonedCart:ReminderDelay"] = "00:00:03");
+        var app = await StartShopifyAsync(c => c["AbandonedCart:ReminderDelay"] = "00:00:05");
 
         await app.PublishAsync(Checkout(checkoutId: "tok-a", email: "cool@example.test"));
         await app.WaitForFlowAsync(FlowId("tok-a"), f => f.Status == "Waiting", "the first flow to start");
