@@ -68,6 +68,15 @@ public sealed class HandleInventoryEvent(
         var abandonedBefore = time.GetUtcNow() - hosting.Value.MessageLease;
         var mine = variant.Pending.Where(t => t.EventId == eventId || t.EventId is null || t.RecordedAt is null || t.RecordedAt < abandonedBefore).ToList();
         if (mine.Count == 0) return;
+
+        // A variant's transitions are acted on in the order they happened: a restock must not undo a sell-out whose
+        // effects another event is still carrying out. So while an earlier transition belongs to a live event, this
+        // one waits (the message is retried) until that event has finished.
+        var firstLive = variant.Pending.FindIndex(t => !mine.Contains(t));
+        if (firstLive >= 0 && mine.Any(t => variant.Pending.IndexOf(t) > firstLive))
+        {
+            throw new InvalidOperationException($"Store {store.Id} variant {variant.VariantId}: an earlier {variant.Pending[firstLive].Kind} is still being acted on by another event; retrying after it.");
+        }
         if (!store.AutomationsEnabled)
         {
             await view.CompleteAsync(variant, mine, cancellationToken);
