@@ -181,6 +181,8 @@ public static class RestockBench
                 var batch = (await bare.ReceiveMessagesAsync(16, TimeSpan.FromSeconds(30))).Value;
                 if (batch.Length == 0)
                 {
+                    // A delete that timed out on our side may still have happened: the queue being empty is the end too.
+                    if (slots.CurrentCount == 32 && (await bare.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0) break;
                     await Task.Delay(10);
                     continue;
                 }
