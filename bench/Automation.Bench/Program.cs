@@ -6,8 +6,10 @@ var rest = args.Skip(1).ToArray();
 await (scenario switch
 {
     "intake" => IntakeBench.RunAsync(rest),
-    "restock" => RestockBench.RunAsync(rest),
+    "labels" => LabelsBench.RunAsync(rest),
     "demo-platform" => Demo.PlatformAsync(rest),
     "demo-send" => Demo.SendAsync(rest),
-    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, restock.")),
+    "abandoned-cart" => AbandonedCartBench.RunAsync(rest),
+    "restock" => RestockBench.RunAsync(rest),
+    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, abandoned-cart, restock, labels, demo-platform, demo-send.")),
 });

@@ -27,7 +27,8 @@ public sealed class SmtpEmailSender(EmailSettings settings, EffectLedger ledger,
 
             await client.SendAsync(mime, ct);
             await client.DisconnectAsync(quit: true, ct);
-            logger.LogInformation("Email {Subject} sent for store {StoreId}", message.Subject, message.StoreId);
+            // Subjects can carry a customer's name, so only the message id (a hash) is logged.
+            logger.LogInformation("Email {MessageId} sent for store {StoreId}", mime.MessageId, message.StoreId);
             return mime.MessageId;
         }, cancellationToken);
         return messageId ?? "";

@@ -1,9 +1,12 @@
+using Automation.AbandonedCart;
 using Automation.Admin;
 using Automation.Compliance;
 using Automation.Effects;
 using Automation.Email;
 using Automation.Platforms;
+using Automation.Returns;
 using Automation.Events;
+using Automation.Flows;
 using Automation.Inventory;
 using Automation.LowStock;
 using Automation.OutOfStock;
@@ -35,6 +38,9 @@ public static class AutomationApp
         builder.Services.AddPlatformClients();
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddCompliance(builder.Configuration);
+        builder.Services.AddReturns(builder.Configuration);
+        builder.Services.AddFlows(builder.Configuration);
+        builder.Services.AddAbandonedCart(builder.Configuration);
         builder.Services.AddInventory(builder.Configuration);
         builder.Services.AddLowStock(builder.Configuration);
         builder.Services.AddOutOfStock(builder.Configuration);
@@ -44,6 +50,9 @@ public static class AutomationApp
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         WebhookIntake.Map(app);
         AdminEndpoints.Map(app);
+        app.MapReturns();
+        app.MapFlows();
+        app.MapAbandonedCart();
         app.MapLowStock();
         app.MapRestock();
         return app;

@@ -43,6 +43,11 @@ public sealed class WebhookIntakeTests
         s["Stores:woo:Platform"] = "WooCommerce";
         s["Stores:woo:SiteUrl"] = WooSource;
         s["Stores:woo:WebhookSecret"] = WooSecret;
+
+        // These tests look at what intake puts on the automation queues, so the automations must not consume it.
+        s["AzureWebJobs.HandleReturnEvent.Disabled"] = "true";
+        s["AzureWebJobs.RecoverAbandonedCheckouts.Disabled"] = "true";
+        s["AzureWebJobs.HandleInventoryEvent.Disabled"] = "true";
     }
 
     private Task<HttpResponseMessage> Send(HttpRequestMessage request) => _app.Http.SendAsync(request);

@@ -1,0 +1,82 @@
+using Automation.Admin;
+using Automation.Events;
+using Automation.Stores;
+
+namespace Automation.Returns;
+
+public sealed record ReviewDecision(string? Decision, string? Reason, decimal? Fee);
+
+/// <summary>
+/// Operator endpoints for returns held for manual review (admin key required): list them, then approve (label,
+/// platform, emails follow as for any approval), let the customer keep the items, or decline with a reason the
+/// customer will read.
+/// </summary>
+public static class ReviewReturns
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/admin/returns").AddEndpointFilter(AdminEndpoints.RequireAdminKey);
+        admin.MapGet("/{storeId}", ListAsync);
+        admin.MapPost("/{storeId}/{rma}/decision", DecideAsync);
+    }
+
+    private static async Task<IResult> ListAsync(string storeId, string? outcome, int? top, ReturnCases cases, CancellationToken cancellationToken)
+    {
+        var rows = await cases.ListAsync(storeId, outcome, Math.Clamp(top ?? 50, 1, 500), cancellationToken);
+        return Results.Ok(rows.Select(r => new
+        {
+            rma = r.RowKey,
+            status = r.GetString("Status"),
+            outcome = r.GetString("Outcome"),
+            rule = r.GetString("Rule"),
+            reason = r.GetString("Reason"),
+            orderId = r.GetInt64("OrderId"),
+            createdAt = r.GetDateTimeOffset("CreatedAt"),
+            refundedAt = r.GetDateTimeOffset("RefundedAt"),
+        }));
+    }
+
+    private static async Task<IResult> DecideAsync(
+        string storeId,
+        string rma,
+        ReviewDecision body,
+        StoreRegistry stores,
+        ReturnPolicies policies,
+        ReturnCases cases,
+        EventPublisher publisher,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (stores.Find(storeId) is null || policies.For(storeId) is not { } policy) return Results.NotFound();
+        if (await cases.GetAsync(storeId, rma, cancellationToken) is not { } returnCase) return Results.NotFound();
+        if (returnCase.Decision.Outcome != ReturnOutcome.ManualReview)
+            return Results.Problem(detail: $"Return {rma} is {returnCase.Decision.Outcome}, not in review.", statusCode: StatusCodes.Status409Conflict);
+
+        var value = returnCase.Decision.ItemsValue;
+        ReturnDecision? decision = body.Decision?.Trim().ToLowerInvariant() switch
+        {
+            "approve" => new ReturnDecision(ReturnOutcome.Approved, "manual:approve", body.Reason ?? "Your return is approved.")
+            {
+                Fee = body.Fee ?? policy.HandlingFee,
+                ItemsValue = value,
+                FreeShippingOnReplacement = returnCase.Request.Wish == ReturnWish.Exchange && policy.ExchangeFreeShipping,
+            },
+            "keep-it" or "keepit" => new ReturnDecision(ReturnOutcome.KeepIt, "manual:keep-it", body.Reason ?? "Please keep the items; there is nothing to send back.") { ItemsValue = value },
+            "decline" when !string.IsNullOrWhiteSpace(body.Reason) => ReturnDecision.Declined("manual:decline", DeclineReason.Other, body.Reason.Trim()) with { ItemsValue = value },
+            _ => null,
+        };
+        if (decision is null)
+            return Results.Problem(detail: "decision must be approve, keep-it or decline (decline needs a reason the customer will read).", statusCode: StatusCodes.Status400BadRequest);
+        if (decision.Fee < 0) return Results.Problem(detail: "fee must not be negative.", statusCode: StatusCodes.Status400BadRequest);
+
+        var (warehouse, routedBecause) = decision.Outcome == ReturnOutcome.Approved
+            ? WarehouseRouting.Choose(policy, returnCase.Order, returnCase.Request.Items)
+            : (null, null);
+        var decided = returnCase with { Decision = decision, WarehouseId = warehouse?.Id, RoutedBecause = routedBecause };
+        if (!await cases.ReplaceReviewedAsync(decided, cancellationToken))
+            return Results.Problem(detail: $"Return {rma} was decided by someone else meanwhile.", statusCode: StatusCodes.Status409Conflict);
+
+        await publisher.SendAsync(ReturnQueues.Actions, new ReturnDecided { Id = $"return-reviewed:{rma}", StoreId = storeId, OccurredAt = time.GetUtcNow(), Rma = rma }, null, cancellationToken);
+        return Results.Accepted(value: new { rma, outcome = decision.Outcome.ToString(), rule = decision.Rule, reason = decision.Reason, fee = decision.Fee });
+    }
+}

@@ -1,0 +1,519 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Automation.Returns;
+using Automation.Returns.Labels;
+using Automation.Tests.Infrastructure;
+using Azure.Data.Tables;
+
+namespace Automation.Tests.Returns;
+
+/// <summary>
+/// The returns automation end to end: the real app over HTTP against Azurite, the maildev SMTP sink, and a fake
+/// Shopify/WooCommerce speaking their wire formats. What is asserted is what a merchant would see: the calls at
+/// the platform, the label in Blob storage, the emails in the inbox.
+/// </summary>
+[NonParallelizable]
+public sealed class ReturnsIntegrationTests
+{
+    private const string ShopDomain = "returns-shop.myshopify.com";
+    private const string ShopSecret = "shopify-returns-secret";
+    private const string Customer = "ada@example.com";
+    private const long OrderId = 6230184263752;
+    private const long ShirtLine = 15012345678901;
+    private const long ShoesLine = 15012345678902;
+
+    private FakePlatform _platform = null!;
+    private TestApp _app = null!;
+    private bool _finalSale;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _finalSale = false;
+        await MailSink.ClearAsync();
+        _platform = await FakePlatform.StartAsync();
+        ProgramShopify();
+        ProgramWooCommerce();
+        _app = await TestApp.StartAsync(Configure);
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _app.DisposeAsync();
+        await _platform.DisposeAsync();
+    }
+
+    private void Configure(Dictionary<string, string?> s)
+    {
+        s["Stores:shop:Platform"] = "Shopify";
+        s["Stores:shop:ShopDomain"] = ShopDomain;
+        s["Stores:shop:WebhookSecret"] = ShopSecret;
+        s["Stores:shop:AdminApiBaseUrl"] = _platform.ShopifyAdminApiBaseUrl;
+        s["Stores:shop:AccessToken"] = "shpat_test";
+        s["Stores:shop:Returns:HandlingFee"] = "4.95";
+        s["Stores:shop:Returns:Segments:0:Name"] = "VIP";
+        s["Stores:shop:Returns:Segments:0:CustomerTag"] = "VIP";
+        s["Stores:shop:Returns:Segments:0:Fee"] = "0";
+        Warehouse(s, "shop");
+
+        // The same shop's data behind a store whose team reviews every return above 100.
+        s["Stores:careful:Platform"] = "Shopify";
+        s["Stores:careful:ShopDomain"] = "careful-shop.myshopify.com";
+        s["Stores:careful:WebhookSecret"] = "careful-secret";
+        s["Stores:careful:AdminApiBaseUrl"] = _platform.ShopifyAdminApiBaseUrl;
+        s["Stores:careful:AccessToken"] = "shpat_careful";
+        s["Stores:careful:Returns:ReviewAboveValue"] = "100";
+        Warehouse(s, "careful");
+
+        s["Stores:woo:Platform"] = "WooCommerce";
+        s["Stores:woo:SiteUrl"] = "https://woo-returns.example.com/";
+        s["Stores:woo:WebhookSecret"] = "woo-secret";
+        s["Stores:woo:AdminApiBaseUrl"] = _platform.WooCommerceApiBaseUrl;
+        s["Stores:woo:ConsumerKey"] = "ck_test";
+        s["Stores:woo:ConsumerSecret"] = "cs_test";
+        s["Stores:woo:Returns:KeepItBelowValue"] = "15";
+        s["Stores:woo:Returns:RefundAutomatically"] = "true";
+        Warehouse(s, "woo");
+    }
+
+    private static void Warehouse(Dictionary<string, string?> s, string store)
+    {
+        s[$"Stores:{store}:Returns:Warehouses:0:Id"] = "ams";
+        s[$"Stores:{store}:Returns:Warehouses:0:Name"] = "Returns NL";
+        s[$"Stores:{store}:Returns:Warehouses:0:Line1"] = "Havenweg 4";
+        s[$"Stores:{store}:Returns:Warehouses:0:City"] = "Amsterdam";
+        s[$"Stores:{store}:Returns:Warehouses:0:PostalCode"] = "1000 AB";
+        s[$"Stores:{store}:Returns:Warehouses:0:CountryCode"] = "NL";
+        s[$"Stores:{store}:Returns:Warehouses:0:Email"] = "receiving@example.com";
+    }
+
+    private void ProgramShopify()
+    {
+        _platform
+            .OnGraphQLData("query ReturnOrderByName", v => new { orders = new { nodes = v.GetProperty("query").GetString() == "name:\"#1042\"" ? new[] { ShopifyOrder() } : [] } })
+            .OnGraphQLData("query ReturnOrderById", _ => new { order = ShopifyOrder() })
+            .OnGraphQLData("mutation RequestReturn", _ => new { returnRequest = new { @return = new { id = "gid://shopify/Return/777", status = "REQUESTED" }, userErrors = Array.Empty<object>() } })
+            .OnGraphQLData("mutation ApproveReturn", v => new
+            {
+                returnApproveRequest = new
+                {
+                    @return = new { id = v.GetProperty("input").GetProperty("id").GetString(), status = "OPEN", reverseFulfillmentOrders = new { nodes = new[] { new { id = "gid://shopify/ReverseFulfillmentOrder/555" } } } },
+                    userErrors = Array.Empty<object>(),
+                },
+            })
+            .OnGraphQLData("mutation AttachReturnLabel", _ => new { reverseDeliveryCreateWithShipping = new { reverseDelivery = new { id = "gid://shopify/ReverseDelivery/999" }, userErrors = Array.Empty<object>() } })
+            .OnGraphQLData("mutation CreateExchangeShippingCode", _ => new { discountCodeFreeShippingCreate = new { codeDiscountNode = new { id = "gid://shopify/DiscountCodeNode/42" }, userErrors = Array.Empty<object>() } })
+            .OnGraphQLData("mutation DeclineReturn", v => new { returnDeclineRequest = new { @return = new { id = v.GetProperty("input").GetProperty("id").GetString(), status = "DECLINED" }, userErrors = Array.Empty<object>() } });
+    }
+
+    private object ShopifyOrder() => new
+    {
+        id = $"gid://shopify/Order/{OrderId}",
+        legacyResourceId = OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        name = "#1042",
+        email = Customer,
+        createdAt = DateTimeOffset.UtcNow.AddDays(-12).ToString("O"),
+        currencyCode = "EUR",
+        customer = new { tags = new[] { "newsletter" } },
+        shippingAddress = new { name = "Ada Lovelace", company = (string?)null, address1 = "Keizersgracht 1", address2 = (string?)null, city = "Amsterdam", provinceCode = (string?)null, zip = "1015 AA", countryCodeV2 = "NL" },
+        fulfillments = new[]
+        {
+            new
+            {
+                createdAt = DateTimeOffset.UtcNow.AddDays(-10).ToString("O"),
+                deliveredAt = (string?)null,
+                fulfillmentLineItems = new
+                {
+                    nodes = new[]
+                    {
+                        new { id = "gid://shopify/FulfillmentLineItem/11122233344", lineItem = new { id = $"gid://shopify/LineItem/{ShirtLine}" } },
+                        new { id = "gid://shopify/FulfillmentLineItem/11122233345", lineItem = new { id = $"gid://shopify/LineItem/{ShoesLine}" } },
+                    },
+                },
+            },
+        },
+        lineItems = new
+        {
+            nodes = new[]
+            {
+                ShopifyLine(ShirtLine, "Linen shirt - M", "SHIRT-M", 2, "40.00", "Shirts", _finalSale ? ["final-sale"] : ["summer"]),
+                ShopifyLine(ShoesLine, "Leather shoes - 42", "SHOE-42", 1, "120.00", "Shoes", []),
+            },
+        },
+    };
+
+    private static object ShopifyLine(long id, string name, string sku, int quantity, string price, string type, string[] tags) => new
+    {
+        id = $"gid://shopify/LineItem/{id}",
+        name,
+        sku,
+        quantity,
+        originalUnitPriceSet = new { shopMoney = new { amount = price } },
+        discountedUnitPriceSet = new { shopMoney = new { amount = price } },
+        product = new { productType = type, tags, collections = new { nodes = new[] { new { handle = "new-in" } } } },
+    };
+
+    private void ProgramWooCommerce()
+    {
+        var order = new
+        {
+            id = 2001,
+            number = "2001",
+            status = "completed",
+            currency = "EUR",
+            date_created_gmt = DateTime.UtcNow.AddDays(-8).ToString("s"),
+            date_completed_gmt = DateTime.UtcNow.AddDays(-6).ToString("s"),
+            billing = new { first_name = "Grace", last_name = "Hopper", email = "grace@example.com", address_1 = "Damrak 1", city = "Amsterdam", postcode = "1012 LG", country = "NL" },
+            shipping = new { first_name = "Grace", last_name = "Hopper", company = "", address_1 = "Damrak 1", address_2 = "", city = "Amsterdam", state = "", postcode = "1012 LG", country = "NL" },
+            line_items = new[]
+            {
+                new { id = 301, name = "Wool socks", product_id = 41, sku = "SOCK-1", quantity = 2, price = 6.5, subtotal = "13.00", total = "13.00" },
+                new { id = 302, name = "Rain jacket", product_id = 42, sku = "JACKET-1", quantity = 1, price = 89.0, subtotal = "89.00", total = "89.00" },
+            },
+        };
+        _platform
+            .On("GET", "/wp-json/wc/v3/orders/2001", _ => FakeResponse.Json(order))
+            .On("GET", "/wp-json/wc/v3/products", _ => FakeResponse.Json(new[]
+            {
+                new { id = 41, name = "Wool socks", on_sale = false, tags = new[] { new { id = 1, name = "Winter", slug = "winter" } }, categories = new[] { new { id = 5, name = "Socks", slug = "socks" } } },
+                new { id = 42, name = "Rain jacket", on_sale = false, tags = Array.Empty<object>().Select(_ => new { id = 0, name = "", slug = "" }).ToArray(), categories = new[] { new { id = 6, name = "Jackets", slug = "jackets" } } },
+            }))
+            .On("POST", "/wp-json/wc/v3/orders/2001/notes", _ => FakeResponse.Json(new { id = 8801, note = "ok" }, 201))
+            .On("POST", "/wp-json/wc/v3/coupons", _ => FakeResponse.Json(new { id = 7001 }, 201))
+            .On("POST", "/wp-json/wc/v3/orders/2001/refunds", _ => FakeResponse.Json(new { id = 9901, amount = "13.00" }, 201));
+    }
+
+    private Task<HttpResponseMessage> AskAsync(string store, object body) => _app.Http.PostAsJsonAsync($"api/stores/{store}/returns", body);
+
+    private static object ShopifyRequest(string email = Customer, string wish = "refund", params object[] items) => new
+    {
+        orderNumber = "#1042",
+        email,
+        wish,
+        items = items.Length > 0 ? items : [new { lineItemId = ShirtLine, quantity = 1, reason = "size_too_small" }],
+    };
+
+    private static async Task<ReturnReceived> ReadAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<ReturnReceived>())!;
+
+    private static async Task<List<TableEntity>> ReturnRowsAsync()
+    {
+        await foreach (var _ in new TableServiceClient(Azurite.ConnectionString).QueryAsync(t => t.Name == ReturnCases.Table))
+        {
+            return await Azurite.Table(ReturnCases.Table).QueryAsync<TableEntity>().ToListAsync();
+        }
+
+        return [];
+    }
+
+    private static async Task<List<string>> LabelBlobsAsync()
+    {
+        var container = Azurite.Container(LabelStorage.Container);
+        if (!(await container.ExistsAsync()).Value) return [];
+        return await container.GetBlobsAsync().Select(b => b.Name).ToListAsync();
+    }
+
+    private static string[] ShopifyOperations(FakePlatform platform) =>
+        [.. platform.Requests.Where(r => r.Path.EndsWith("/graphql.json", StringComparison.Ordinal))
+            .Select(r => r.GraphQLQuery.TrimStart())
+            .Select(q => string.Join(' ', q.Split(' ', '(', '\n').Take(2)))];
+
+    [Test]
+    public async Task SelfServiceShopifyReturn_Approved_LabelInBlobShopifyCallsInOrderAndBothEmails()
+    {
+        var response = await AskAsync("shop", ShopifyRequest());
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
+        var answer = await ReadAsync(response);
+        Assert.That((answer.Outcome, answer.Rule, answer.Fee), Is.EqualTo(("Approved", "approve", 4.95m)));
+        Assert.That(answer.Rma, Does.Match("^RMA-[0-9A-Z]{8}$"));
+
+        var emails = await MailSink.WaitForAsync(e => e.Subject.Contains(answer.Rma, StringComparison.Ordinal), count: 2);
+        var customer = emails.Single(e => e.ToAddress == Customer);
+        var warehouse = emails.Single(e => e.ToAddress == "receiving@example.com");
+
+        // Shopify: the return was requested, approved, then given our label and tracking number, in that order.
+        Assert.That(ShopifyOperations(_platform), Is.EqualTo(new[]
+        {
+            "query ReturnOrderByName", "mutation RequestReturn", "mutation ApproveReturn", "mutation AttachReturnLabel",
+        }));
+        var request = _platform.GraphQLRequests("mutation RequestReturn").Single().Variables.GetProperty("input");
+        Assert.That(request.GetProperty("orderId").GetString(), Is.EqualTo($"gid://shopify/Order/{OrderId}"));
+        Assert.That(request.GetProperty("returnLineItems")[0].GetProperty("fulfillmentLineItemId").GetString(), Is.EqualTo("gid://shopify/FulfillmentLineItem/11122233344"));
+        Assert.That(request.GetProperty("returnLineItems")[0].GetProperty("returnReason").GetString(), Is.EqualTo("SIZE_TOO_SMALL"));
+        var attach = _platform.GraphQLRequests("mutation AttachReturnLabel").Single().Variables;
+        Assert.That(attach.GetProperty("reverseFulfillmentOrderId").GetString(), Is.EqualTo("gid://shopify/ReverseFulfillmentOrder/555"));
+        Assert.That(attach.GetProperty("trackingInput").GetProperty("number").GetString(), Is.EqualTo(answer.Rma));
+        var labelUrl = attach.GetProperty("labelInput").GetProperty("fileUrl").GetString()!;
+        Assert.That(labelUrl, Does.Contain($"/{LabelStorage.Container}/shop/{answer.Rma}.pdf?").And.Contain("sig="));
+
+        // The label is in Blob storage, the link works without credentials, and its barcode scans to the tracking number.
+        Assert.That((await Azurite.Container(LabelStorage.Container).GetBlobClient($"shop/{answer.Rma}.pdf").ExistsAsync()).Value, Is.True);
+        using var anonymous = new HttpClient();
+        var linked = await anonymous.GetAsync(new Uri(labelUrl));
+        Assert.That(linked.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(linked.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/pdf"));
+        Assert.That(await ReturnLabelTests.ScanAsync(await linked.Content.ReadAsByteArrayAsync(), "linked-" + answer.Rma), Is.EqualTo(answer.Rma));
+
+        // The customer's email: decision, fee, label attached and linked.
+        Assert.That(customer.Subject, Is.EqualTo($"Your return {answer.Rma} is approved"));
+        Assert.That(customer.Text, Does.Contain("Return fee: 4.95 EUR").And.Contain(labelUrl).And.Contain("1 x Linen shirt - M"));
+        Assert.That(customer.Attachments.Select(a => a.FileName), Is.EqualTo(new[] { $"return-label-{answer.Rma}.pdf" }));
+        var attached = await MailSink.AttachmentAsync(customer.Id, customer.Attachments[0].GeneratedFileName ?? customer.Attachments[0].FileName);
+        Assert.That(await ReturnLabelTests.ScanAsync(attached, "attached-" + answer.Rma), Is.EqualTo(answer.Rma));
+
+        // The warehouse knows what is coming.
+        Assert.That(warehouse.Text, Does.Contain(answer.Rma).And.Contain("1 x Linen shirt - M [SHIRT-M] size_too_small").And.Contain("tracking " + answer.Rma));
+        Assert.That(warehouse.Text, Does.Not.Contain(Customer));
+
+        await Eventually.Until(async () => (await ReturnRowsAsync()).SingleOrDefault()?.GetString("Status") == "Done", TimeSpan.FromSeconds(10), "the return marked done");
+        var row = (await ReturnRowsAsync()).Single();
+        Assert.That((row.GetString("Outcome"), row.GetString("Rule")), Is.EqualTo(("Approved", "approve")));
+    }
+
+    [Test]
+    public async Task ShopifyReturnRequestForFinalSaleItem_DeclinedAtShopifyWithReasonAndExplained()
+    {
+        _finalSale = true;
+
+        var delivered = await _app.Http.SendAsync(Deliveries.Shopify(ShopDomain, "returns/request", Deliveries.Fixture("shopify/returns.request.json"), ShopSecret));
+        Assert.That(delivered.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        var email = (await MailSink.WaitForAsync(e => e.ToAddress == Customer)).Single();
+        Assert.That(email.Subject, Is.EqualTo("About your return request for order #1042"));
+        Assert.That(email.Text, Does.Contain("\"Linen shirt - M\" is final sale (tagged \"final-sale\") and cannot be returned."));
+        Assert.That(email.Attachments, Is.Empty);
+
+        var decline = _platform.GraphQLRequests("mutation DeclineReturn").Single().Variables.GetProperty("input");
+        Assert.That(decline.GetProperty("id").GetString(), Is.EqualTo("gid://shopify/Return/12345678901"));
+        Assert.That(decline.GetProperty("declineReason").GetString(), Is.EqualTo("FINAL_SALE"));
+        Assert.That(decline.GetProperty("declineNote").GetString(), Does.Contain("final sale"));
+        Assert.That(ShopifyOperations(_platform), Is.EqualTo(new[] { "query ReturnOrderById", "mutation DeclineReturn" }));
+        Assert.That(await LabelBlobsAsync(), Is.Empty);
+        Assert.That((await MailSink.AllAsync()).Any(e => e.ToAddress == "receiving@example.com"), Is.False);
+    }
+
+    [Test]
+    public async Task ShopifyReturnRequestInWindow_ApprovedWithoutCreatingAnotherReturn()
+    {
+        await _app.Http.SendAsync(Deliveries.Shopify(ShopDomain, "returns/request", Deliveries.Fixture("shopify/returns.request.json"), ShopSecret));
+
+        await MailSink.WaitForAsync(e => e.ToAddress == "receiving@example.com");
+        Assert.That(ShopifyOperations(_platform), Is.EqualTo(new[] { "query ReturnOrderById", "mutation ApproveReturn", "mutation AttachReturnLabel" }));
+        Assert.That(_platform.GraphQLRequests("mutation ApproveReturn").Single().Variables.GetProperty("input").GetProperty("id").GetString(), Is.EqualTo("gid://shopify/Return/12345678901"));
+    }
+
+    [Test]
+    public async Task SameRequestTwice_SameRmaAndEveryEffectOnce()
+    {
+        var first = await ReadAsync(await AskAsync("shop", ShopifyRequest(items: [new { lineItemId = ShirtLine, quantity = 1 }, new { lineItemId = ShoesLine, quantity = 1 }])));
+        await MailSink.WaitForAsync(e => e.Subject.Contains(first.Rma, StringComparison.Ordinal), count: 2);
+
+        // The same items listed the other way round, with a different reason and wish: still the same request.
+        var again = await AskAsync("shop", ShopifyRequest(wish: "exchange", items: [new { lineItemId = ShoesLine, quantity = 1, reason = "defective" }, new { lineItemId = ShirtLine, quantity = 1 }]));
+
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var second = await ReadAsync(again);
+        Assert.That((second.Rma, second.Duplicate, second.Fee), Is.EqualTo((first.Rma, true, first.Fee)));
+        Assert.That(await TestApp.CountMessagesAsync(ReturnQueues.Actions), Is.Zero);
+        Assert.That((await MailSink.AllAsync()).Count, Is.EqualTo(2));
+        Assert.That(_platform.GraphQLRequests("mutation RequestReturn"), Has.Count.EqualTo(1));
+        Assert.That(_platform.GraphQLRequests("mutation AttachReturnLabel"), Has.Count.EqualTo(1));
+        Assert.That(await ReturnRowsAsync(), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task ForeignEmail_NotFoundAndNothingStoredOrSent()
+    {
+        var response = await AskAsync("shop", ShopifyRequest(email: "mallory@example.com"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("No order matches that order number and email address."));
+        Assert.That(await ReturnRowsAsync(), Is.Empty);
+        Assert.That(_platform.Requests.Select(r => r.GraphQLQuery), Has.None.Contains("mutation"));
+        Assert.That(await MailSink.AllAsync(), Is.Empty);
+    }
+
+    [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"refund","items":[]}""", HttpStatusCode.BadRequest, "items must list")]
+    [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"money back","items":[{"lineItemId":15012345678901,"quantity":1}]}""", HttpStatusCode.BadRequest, "wish must be")]
+    [TestCase("""{"orderNumber":"#1042","email":"not-an-email","wish":"refund","items":[{"lineItemId":15012345678901,"quantity":1}]}""", HttpStatusCode.BadRequest, "email must be")]
+    [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"refund","items":[{"lineItemId":15012345678901,"quantity":0}]}""", HttpStatusCode.BadRequest, "quantity of at least 1")]
+    [TestCase("""{"orderNumber":"#9999","email":"ada@example.com","wish":"refund","items":[{"lineItemId":15012345678901,"quantity":1}]}""", HttpStatusCode.NotFound, "No order matches")]
+    [TestCase("""{"orderNumber":"#1042","email":"ADA@example.com ","wish":"refund","items":[{"lineItemId":42,"quantity":1}]}""", HttpStatusCode.UnprocessableEntity, "Line item 42 is not part of order #1042.")]
+    [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"store_credit","items":[{"lineItemId":15012345678901,"quantity":3}]}""", HttpStatusCode.UnprocessableEntity, "has 2 of \"Linen shirt - M\"")]
+    public async Task BadRequest_ClearClientErrorAndNothingStored(string body, HttpStatusCode status, string detail)
+    {
+        var response = await _app.Http.PostAsync("api/stores/shop/returns", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(status));
+        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), Does.Contain(detail));
+        Assert.That(await ReturnRowsAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task UnknownStore_NotFound()
+    {
+        var response = await AskAsync("nowhere", ShopifyRequest());
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task WooCommerceReturn_Approved_PrivateNoteNoGatewayRefundAndBothEmails()
+    {
+        var response = await AskAsync("woo", new { orderNumber = "2001", email = "grace@example.com", wish = "refund", items = new[] { new { lineItemId = 302, quantity = 1, reason = "too big" } } });
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
+        var answer = await ReadAsync(response);
+        var emails = await MailSink.WaitForAsync(e => e.Subject.Contains(answer.Rma, StringComparison.Ordinal), count: 2);
+        Assert.That(emails.Select(e => e.ToAddress), Is.EquivalentTo(new[] { "grace@example.com", "receiving@example.com" }));
+
+        var note = _platform.Requests.Single(r => r.Method == "POST" && r.Path.EndsWith("/notes", StringComparison.Ordinal)).Json;
+        Assert.That(note.GetProperty("customer_note").GetBoolean(), Is.False);
+        Assert.That(note.GetProperty("note").GetString(), Does.Contain(answer.Rma).And.Contain("Approved").And.Contain("tracking " + answer.Rma));
+        Assert.That(_platform.Requests.Any(r => r.Path.EndsWith("/refunds", StringComparison.Ordinal)), Is.False, "an approved return is refunded when it arrives, by a person");
+        Assert.That(_platform.Requests.All(r => r.Headers["authorization"].StartsWith("Basic ", StringComparison.Ordinal)), Is.True);
+    }
+
+    [Test]
+    public async Task WooCommerceKeepIt_RefundedWithoutTheGateway()
+    {
+        var response = await AskAsync("woo", new { orderNumber = "2001", email = "grace@example.com", wish = "refund", items = new[] { new { lineItemId = 301, quantity = 2 } } });
+
+        var answer = await ReadAsync(response);
+        Assert.That(answer.Outcome, Is.EqualTo("KeepIt"));
+        var email = (await MailSink.WaitForAsync(e => e.ToAddress == "grace@example.com")).Single();
+        Assert.That(email.Subject, Is.EqualTo($"Keep it: your return {answer.Rma} needs no shipping"));
+        var refund = _platform.Requests.Single(r => r.Path.EndsWith("/refunds", StringComparison.Ordinal)).Json;
+        Assert.That(refund.GetProperty("api_refund").GetBoolean(), Is.False);
+        Assert.That(refund.GetProperty("amount").GetString(), Is.EqualTo("13.00"));
+        Assert.That(refund.GetProperty("line_items")[0].GetProperty("id").GetInt64(), Is.EqualTo(301));
+        Assert.That(await LabelBlobsAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task CustomerRedaction_ErasesTheirReturnsAndLabels()
+    {
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest()));
+        await MailSink.WaitForAsync(e => e.Subject.Contains(answer.Rma, StringComparison.Ordinal), count: 2);
+
+        var redact = $$"""{"shop_id":1,"shop_domain":"{{ShopDomain}}","customer":{"id":207119551,"email":"{{Customer}}","phone":null},"orders_to_redact":[{{OrderId}}]}""";
+        await _app.Http.SendAsync(Deliveries.Shopify(ShopDomain, "customers/redact", redact, ShopSecret));
+
+        await Eventually.Until(async () => (await ReturnRowsAsync()).Count == 0, TimeSpan.FromSeconds(15), "the customer's returns erased");
+        Assert.That(await LabelBlobsAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task ReturnAboveReviewValue_HeldUntilAnOperatorApproves_ThenCarriedOut()
+    {
+        var response = await AskAsync("careful", ShopifyRequest(items: [new { lineItemId = ShoesLine, quantity = 1, reason = "defective" }]));
+        var answer = await ReadAsync(response);
+        Assert.That((answer.Outcome, answer.Rule), Is.EqualTo(("ManualReview", "review:value")));
+        var held = (await MailSink.WaitForAsync(e => e.ToAddress == Customer)).Single();
+        Assert.That(held.Subject, Is.EqualTo($"We are reviewing your return {answer.Rma}"));
+        Assert.That(_platform.Requests.Select(r => r.GraphQLQuery), Has.None.Contains("mutation"));
+
+        var listed = await _app.Admin.GetFromJsonAsync<JsonElement>("api/admin/returns/careful?outcome=ManualReview");
+        Assert.That(listed.EnumerateArray().Select(r => r.GetProperty("rma").GetString()), Is.EqualTo(new[] { answer.Rma }));
+        Assert.That((await _app.Http.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "approve" })).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+
+        var approved = await _app.Admin.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "approve", fee = 0 });
+
+        Assert.That(approved.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var emails = await MailSink.WaitForAsync(e => e.Subject.Contains("approved", StringComparison.Ordinal) || e.ToAddress == "receiving@example.com", count: 2);
+        Assert.That(emails.Single(e => e.ToAddress == Customer).Subject, Is.EqualTo($"Your return {answer.Rma} is approved"));
+        Assert.That(ShopifyOperations(_platform), Is.EqualTo(new[]
+        {
+            "query ReturnOrderByName", "mutation RequestReturn", "mutation ApproveReturn", "mutation AttachReturnLabel",
+        }));
+        var again = await _app.Admin.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "decline", reason = "Changed my mind" });
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+    }
+
+    [Test]
+    public async Task CrashAfterShopifyMadeTheReturn_RetryFindsItInsteadOfMakingAnother()
+    {
+        // An earlier attempt started returnRequest and died before recording the result.
+        var rma = ReturnCases.RmaFor("shop", ReturnCases.RequestKeyFor(OrderId, [new ReturnItem(ShirtLine, 1)]));
+        var effects = Azurite.Table(Automation.Storage.TableNames.Effects);
+        await effects.CreateIfNotExistsAsync();
+        await effects.AddEntityAsync(new TableEntity("shop", Automation.Storage.StorageKeys.Escape($"shopify:return-request:{rma}")) { ["Status"] = "Started", ["Attempts"] = 1 });
+        _platform.OnGraphQLData("query ReturnsOfOrder", _ => new
+        {
+            order = new
+            {
+                returns = new
+                {
+                    nodes = new[]
+                    {
+                        new { id = "gid://shopify/Return/1", status = "DECLINED", returnLineItems = new { nodes = new[] { new { quantity = 1, fulfillmentLineItem = new { id = "gid://shopify/FulfillmentLineItem/11122233344" } } } } },
+                        new { id = "gid://shopify/Return/2", status = "REQUESTED", returnLineItems = new { nodes = new[] { new { quantity = 1, fulfillmentLineItem = new { id = "gid://shopify/FulfillmentLineItem/11122233344" } } } } },
+                    },
+                },
+            },
+        });
+
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest()));
+
+        Assert.That(answer.Rma, Is.EqualTo(rma));
+        await MailSink.WaitForAsync(e => e.ToAddress == "receiving@example.com");
+        Assert.That(ShopifyOperations(_platform), Is.EqualTo(new[]
+        {
+            "query ReturnOrderByName", "query ReturnsOfOrder", "mutation ApproveReturn", "mutation AttachReturnLabel",
+        }));
+        Assert.That(_platform.GraphQLRequests("mutation ApproveReturn").Single().Variables.GetProperty("input").GetProperty("id").GetString(), Is.EqualTo("gid://shopify/Return/2"));
+    }
+
+    [Test]
+    public async Task ShopifyWebhookForTheReturnWeCreated_IsNotHandledTwice()
+    {
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest()));
+        await MailSink.WaitForAsync(e => e.Subject.Contains(answer.Rma, StringComparison.Ordinal), count: 2);
+        var calls = _platform.Requests.Count;
+
+        // Shopify announces the return our returnRequest made, as returns/request.
+        var echo = Deliveries.Fixture("shopify/returns.request.json")
+            .Replace("\"id\": 12345678901,", "\"id\": 777,", StringComparison.Ordinal)
+            .Replace("gid://shopify/Return/12345678901", "gid://shopify/Return/777", StringComparison.Ordinal)
+            .Replace("\"id\": 6230184263752", $"\"id\": {OrderId}", StringComparison.Ordinal);
+        Assert.That((await _app.Http.SendAsync(Deliveries.Shopify(ShopDomain, "returns/request", echo, ShopSecret))).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        await Eventually.Until(async () => (await ReturnRowsAsync()).Any(r => r.GetString("PlatformReturnId") == "gid://shopify/Return/777"), TimeSpan.FromSeconds(15), "the echo linked to our return");
+        Assert.That(_platform.Requests, Has.Count.EqualTo(calls));
+        Assert.That(await ReturnRowsAsync(), Has.Count.EqualTo(1));
+        Assert.That(await MailSink.AllAsync(), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task ShopifyExchange_NoFeeAndASingleUseFreeShippingCodeForTheReplacement()
+    {
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest(wish: "exchange")));
+
+        Assert.That((answer.Outcome, answer.Fee, answer.FreeShippingOnReplacement), Is.EqualTo(("Approved", 0m, true)));
+        var email = (await MailSink.WaitForAsync(e => e.ToAddress == Customer)).Single();
+        var expectedCode = "XSHIP-" + answer.Rma["RMA-".Length..];
+        Assert.That(email.Text, Does.Contain($"use the code {expectedCode} at checkout").And.Contain("Return fee: 0.00 EUR"));
+        var discount = _platform.GraphQLRequests("mutation CreateExchangeShippingCode").Single().Variables.GetProperty("freeShippingCodeDiscount");
+        Assert.That(discount.GetProperty("code").GetString(), Is.EqualTo(expectedCode));
+        Assert.That(discount.GetProperty("usageLimit").GetInt32(), Is.EqualTo(1));
+        Assert.That(discount.GetProperty("appliesOncePerCustomer").GetBoolean(), Is.True);
+    }
+
+    [Test]
+    public async Task WooCommerceExchange_FreeShippingCouponRestrictedToTheCustomer()
+    {
+        var answer = await ReadAsync(await AskAsync("woo", new { orderNumber = "2001", email = "grace@example.com", wish = "exchange", items = new[] { new { lineItemId = 302, quantity = 1 } } }));
+
+        var email = (await MailSink.WaitForAsync(e => e.ToAddress == "grace@example.com")).Single();
+        var coupon = _platform.Requests.Single(r => r.Method == "POST" && r.Path.EndsWith("/coupons", StringComparison.Ordinal)).Json;
+        Assert.That(coupon.GetProperty("code").GetString(), Is.EqualTo("XSHIP-" + answer.Rma["RMA-".Length..]));
+        Assert.That(coupon.GetProperty("free_shipping").GetBoolean(), Is.True);
+        Assert.That(coupon.GetProperty("usage_limit").GetInt32(), Is.EqualTo(1));
+        Assert.That(coupon.GetProperty("email_restrictions")[0].GetString(), Is.EqualTo("grace@example.com"));
+        Assert.That(email.Text, Does.Contain(coupon.GetProperty("code").GetString()));
+    }
+}
