@@ -16,8 +16,7 @@ public sealed class HandleInventoryEvent(
     InventoryItemMap inventoryItems,
     SalesHistory sales,
     StoreRegistry stores,
-    IEnumerable<IStockTransitionHandler> handlers,
-    IEnumerable<ICustomerDataEraser> erasers,
+    IServiceProvider services,
     IOptions<HostingOptions> hosting,
     TimeProvider time,
     ILogger<HandleInventoryEvent> logger) : QueueFunction<StoreEvent>
@@ -53,7 +52,7 @@ public sealed class HandleInventoryEvent(
 
             case CustomerRedactRequested redact:
                 var erased = 0;
-                foreach (var eraser in erasers) erased += await eraser.EraseAsync(store.Id, redact.Email, redact.CustomerId, cancellationToken);
+                foreach (var eraser in services.GetServices<ICustomerDataEraser>()) erased += await eraser.EraseAsync(store.Id, redact.Email, redact.CustomerId, cancellationToken);
                 logger.LogInformation("Redact request {EventId} for store {StoreId}: {Count} inventory rows erased", redact.Id, store.Id, erased);
                 break;
         }
@@ -83,6 +82,8 @@ public sealed class HandleInventoryEvent(
             return;
         }
 
+        // Resolved only when there is something to act on: most events change a level and nothing else.
+        var handlers = services.GetServices<IStockTransitionHandler>().ToList();
         var done = new List<StockTransition>();
         foreach (var transition in mine)
         {
