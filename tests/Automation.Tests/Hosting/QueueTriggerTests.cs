@@ -95,9 +95,9 @@ public sealed class QueueTriggerTests
     [Test]
     public async Task InvocationLongerThanTheLease_IsNotHandedToAnotherConsumer()
     {
-        // Lease of 2 s, renewed at half-time; the work takes 5 s. Without renewal the message would reappear and run twice.
-        var probe = new Probe { WorkDuration = TimeSpan.FromSeconds(5) };
-        await using var app = await StartWith<SlowWork>(probe, s => s["Hosting:MessageLease"] = "00:00:02");
+        // Lease of 6 s, renewed at half-time; the work takes 10 s. Without renewal the message would reappear and run twice.
+        var probe = new Probe { WorkDuration = TimeSpan.FromSeconds(10) };
+        await using var app = await StartWith<SlowWork>(probe, s => s["Hosting:MessageLease"] = "00:00:06");
         await SendAsync("long job");
 
         await Eventually.Until(async () => probe.Invocations.Count == 1 && await TestApp.CountMessagesAsync(Queue) == 0, TimeSpan.FromSeconds(20), "the job to finish and its message to be deleted");

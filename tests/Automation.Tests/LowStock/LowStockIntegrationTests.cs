@@ -142,7 +142,7 @@ public sealed class LowStockIntegrationTests
         _app = await TestApp.StartAsync(s =>
         {
             ShopifyStore(s, _fake);
-            s["Stores:s1:LowStock:GroupingWindow"] = "00:00:02";
+            s["Stores:s1:LowStock:GroupingWindow"] = "00:00:10";
             s["Stores:s1:LowStock:Suppliers:acme:Email"] = "orders@acme.test";
             s["Stores:s1:LowStock:Skus:MUG-BLUE:Supplier"] = "acme";
             s["Stores:s1:LowStock:Skus:MUG-RED:Supplier"] = "acme";
