@@ -24,7 +24,10 @@ port_free "$APP_PORT" || { echo "run.sh: port $APP_PORT is in use; set APP_PORT 
 
 pids=()
 cleanup() {
-  trap - EXIT INT TERM
+  # Further signals are ignored while stopping: `timeout` and a second Ctrl+C send another one, which would
+  # otherwise end this script half-way and leave the rest running.
+  trap - EXIT
+  trap '' INT TERM
   echo; echo "Stopping…"
   # Newest first: the app stops (and releases its leases) while storage is still up.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -41,6 +44,9 @@ wait_for() { # url name
   echo "run.sh: $2 did not start (see .local/*.log)" >&2; exit 1
 }
 
+# Each run starts from empty storage and an empty mailbox, so the demo shows the same thing every time
+# (KEEP_DATA=1 keeps what earlier runs stored).
+if [ "${KEEP_DATA:-0}" != 1 ]; then rm -rf .local/azurite .local/maildev; fi
 mkdir -p .local/azurite .local/maildev
 blob=$(pick_port 10000); queue=$(pick_port $((blob + 1))); table=$(pick_port $((queue + 1)))
 node_modules/.bin/azurite --silent --skipApiVersionCheck --disableProductStyleUrl --location .local/azurite \
@@ -68,6 +74,8 @@ while IFS= read -r line; do
 done < demo-stores.env
 demo_settings+=("Stores__demo-shopify__AdminApiBaseUrl=http://127.0.0.1:$platform/admin/api/2025-10")
 demo_settings+=("Stores__demo-woo__AdminApiBaseUrl=http://127.0.0.1:$platform/wp-json/wc/v3")
+demo_settings+=("Stores__demo-shopify__Restock__PublicBaseUrl=http://127.0.0.1:$APP_PORT")
+demo_settings+=("AbandonedCart__PublicBaseUrl=http://127.0.0.1:$APP_PORT")
 demo_settings+=("Logging__LogLevel__Microsoft.AspNetCore=Warning")
 
 env "${demo_settings[@]}" dotnet functions/bin/Release/net10.0/Automation.dll > .local/app.log 2>&1 & pids+=($!)

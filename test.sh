@@ -21,7 +21,7 @@ if ! dotnet build Automation.sln -c Release -nologo -v quiet; then
   exit 1
 fi
 
-dotnet test Automation.sln -c Release --no-build -nologo \
+dotnet test tests/Automation.Tests/Automation.Tests.csproj -c Release --no-build -nologo \
   --logger "trx;LogFileName=results.trx" --logger "console;verbosity=minimal" \
   --results-directory "$results" "$@"
 status=$?

@@ -61,7 +61,8 @@ public sealed class CheckoutStock(ShopifyAdminClient shopify, WooCommerceClient 
         var checkedCount = 0;
         foreach (var item in items.Where(i => i.ProductId is not null).DistinctBy(i => (i.ProductId, i.VariantId)))
         {
-            var path = item.VariantId is > 0
+            // The translators give a simple product's line its product id as variant id; only a real variation has its own path.
+            var path = item.VariantId is > 0 && item.VariantId != item.ProductId
                 ? $"products/{item.ProductId!.Value.ToString(CultureInfo.InvariantCulture)}/variations/{item.VariantId.Value.ToString(CultureInfo.InvariantCulture)}"
                 : $"products/{item.ProductId!.Value.ToString(CultureInfo.InvariantCulture)}";
             var product = await woo.SendAsync(store, HttpMethod.Get, path, null, cancellationToken);

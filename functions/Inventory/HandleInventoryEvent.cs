@@ -16,8 +16,7 @@ public sealed class HandleInventoryEvent(
     InventoryItemMap inventoryItems,
     SalesHistory sales,
     StoreRegistry stores,
-    IEnumerable<IStockTransitionHandler> handlers,
-    IEnumerable<ICustomerDataEraser> erasers,
+    IServiceProvider services,
     IOptions<HostingOptions> hosting,
     TimeProvider time,
     ILogger<HandleInventoryEvent> logger) : QueueFunction<StoreEvent>
@@ -53,7 +52,7 @@ public sealed class HandleInventoryEvent(
 
             case CustomerRedactRequested redact:
                 var erased = 0;
-                foreach (var eraser in erasers) erased += await eraser.EraseAsync(store.Id, redact.Email, redact.CustomerId, cancellationToken);
+                foreach (var eraser in services.GetServices<ICustomerDataEraser>()) erased += await eraser.EraseAsync(store.Id, redact.Email, redact.CustomerId, cancellationToken);
                 logger.LogInformation("Redact request {EventId} for store {StoreId}: {Count} inventory rows erased", redact.Id, store.Id, erased);
                 break;
         }
@@ -68,12 +67,23 @@ public sealed class HandleInventoryEvent(
         var abandonedBefore = time.GetUtcNow() - hosting.Value.MessageLease;
         var mine = variant.Pending.Where(t => t.EventId == eventId || t.EventId is null || t.RecordedAt is null || t.RecordedAt < abandonedBefore).ToList();
         if (mine.Count == 0) return;
+
+        // A variant's transitions are acted on in the order they happened: a restock must not undo a sell-out whose
+        // effects another event is still carrying out. So while an earlier transition belongs to a live event, this
+        // one waits (the message is retried) until that event has finished.
+        var firstLive = variant.Pending.FindIndex(t => !mine.Contains(t));
+        if (firstLive >= 0 && mine.Any(t => variant.Pending.IndexOf(t) > firstLive))
+        {
+            throw new InvalidOperationException($"Store {store.Id} variant {variant.VariantId}: an earlier {variant.Pending[firstLive].Kind} is still being acted on by another event; retrying after it.");
+        }
         if (!store.AutomationsEnabled)
         {
             await view.CompleteAsync(variant, mine, cancellationToken);
             return;
         }
 
+        // Resolved only when there is something to act on: most events change a level and nothing else.
+        var handlers = services.GetServices<IStockTransitionHandler>().ToList();
         var done = new List<StockTransition>();
         foreach (var transition in mine)
         {

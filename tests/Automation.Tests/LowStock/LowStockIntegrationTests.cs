@@ -21,10 +21,12 @@ public sealed class LowStockIntegrationTests
         _fake = await FakePlatform.StartAsync();
         _fake.OnGraphQLData("tagsAdd", _ => new { tagsAdd = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
         _fake.OnGraphQLData("tagsRemove", _ => new { tagsRemove = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
+        _fake.On("POST", "/hooks/slack", _ => new FakeResponse(200, "ok"));
         _app = await TestApp.StartAsync(s =>
         {
             ShopifyStore(s, _fake);
             s["Stores:s1:TimeZone"] = "America/New_York";
+            s["Stores:s1:LowStock:SlackWebhookUrl"] = new Uri(_fake.BaseAddress, "hooks/slack").ToString();
             s["Stores:s1:Inventory:DefaultLowStockThreshold"] = "5";
             s["Stores:s1:LowStock:OpsContacts:0"] = "ops@shop.test";
             s["Stores:s1:LowStock:GroupingWindow"] = "00:00:00";
@@ -62,16 +64,21 @@ public sealed class LowStockIntegrationTests
         var alerts = (await MailSink.AllAsync()).Where(m => m.ToAddress == "ops@shop.test").ToList();
         Assert.That(alerts, Has.Count.EqualTo(1));
         Assert.That(alerts[0].Subject, Does.Contain("Low stock").And.Contain("MUG-BLUE").Or.Contain("Mug"));
+        var slack = _fake.Requests.Where(r => r.Path == "/hooks/slack").ToList();
+        Assert.That(slack, Has.Count.EqualTo(1));
+        Assert.That(slack[0].Json.GetProperty("text").GetString(), Does.Contain("MUG-BLUE").And.Contain("left (threshold 5)"), "the events arrive concurrently: the crossing is at whichever low level came first");
         var tagCalls = _fake.GraphQLRequests("tagsAdd");
         Assert.That(tagCalls, Has.Count.EqualTo(1));
         Assert.That(tagCalls[0].Variables.GetProperty("id").GetString(), Is.EqualTo("gid://shopify/Product/100"));
         Assert.That(tagCalls[0].Variables.GetProperty("tags")[0].GetString(), Is.EqualTo("low stock"));
 
-        // 1/day × (7 lead + 14 cover) = 21 − 2 on hand = 19 (over the minimum 10) → packs of 6 → 24.
+        // 1/day × (7 lead + 14 cover) = 21 − on hand at the crossing (over the minimum 10) → whole packs of 6 (18 for 3 left, 24 for 2).
+        var onHand = int.Parse(System.Text.RegularExpressions.Regex.Match(alerts[0].Subject, @"\((\d+) left\)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var expected = (Math.Max(21 - onHand, 10) + 5) / 6 * 6;
         Assert.That(order.Attachments.Select(a => a.FileName).Single(), Does.EndWith(".csv"));
         var csv = await AttachmentTextAsync(order, ".csv");
         Assert.That(csv, Does.StartWith("po_number,sku,description,quantity"));
-        Assert.That(csv, Does.Contain(",MUG-BLUE,").And.Contain(",24\r\n"));
+        Assert.That(csv, Does.Contain(",MUG-BLUE,").And.Contain($",{expected}\r\n"));
         Assert.That(order.Html, Does.Contain("MUG-BLUE").And.Contain("Acme Mugs"));
     }
 
@@ -175,6 +182,22 @@ public sealed class LowStockIntegrationTests
         Assert.That(digests, Has.Count.EqualTo(1));
         Assert.That(digests[0].Html, Does.Contain("MUG-BLUE"));
         Assert.That(digests[0].Html, Does.Contain("PO-"), "open purchase orders listed");
+    }
+
+    [Test]
+    public async Task SupplierWithoutEmail_AppRefusesToStartNamingTheSetting()
+    {
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var app = await TestApp.StartAsync(s =>
+            {
+                ShopifyStore(s, _fake, "bad");
+                s["Stores:bad:LowStock:Suppliers:acme:LeadTime"] = "7.00:00:00";
+                s["Stores:bad:LowStock:Skus:MUG-BLUE:Supplier"] = "nobody";
+            });
+        });
+
+        Assert.That(failure!.Message, Does.Contain("Stores:bad:LowStock:Suppliers:acme:Email").And.Contain("'nobody'"));
     }
 
     [TestCase("2026-11-20T12:59:00Z", null, TestName = "DueDate_BeforeLocalTimeInWinter_NotDue")]

@@ -59,6 +59,41 @@ public sealed class OutOfStockIntegrationTests
     });
 
     [Test]
+    public async Task RestockArrivingWhileTheSellOutIsStillBeingActedOn_WaitsAndThenReversesIt()
+    {
+        await StartAsync(s =>
+        {
+            ShopifyStore(s, _fake);
+            s["Stores:s1:OutOfStock:MarketingContacts:0"] = "marketing@shop.test";
+            // A failed attempt comes back after a second (the app's default is ten).
+            s["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:01";
+        });
+        await _app.PublishAsync(Product("s1", 100, "Mug", Variant(11, "MUG-BLUE", 3)));
+        await SettledAsync("s1", 11, 3);
+
+        // The platform is slow to tag the sold-out product; meanwhile the restock arrives.
+        using var platformSlow = new ManualResetEventSlim(false);
+        _fake.OnGraphQL("tagsAdd", _ =>
+        {
+            platformSlow.Wait(TimeSpan.FromSeconds(30));
+            return FakeResponse.Json(new { data = new { tagsAdd = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } } });
+        });
+        await _app.PublishAsync(Level("s1", 100, 11, "MUG-BLUE", 0, 1));
+        await Eventually.Until(() => _fake.GraphQLRequests("tagsAdd").Count == 1, TimeSpan.FromSeconds(15), "the sell-out to be tagging");
+        await _app.PublishAsync(Level("s1", 100, 11, "MUG-BLUE", 5, 2));
+        await Eventually.Until(async () =>
+        {
+            var row = await Azurite.Table(Automation.Inventory.InventoryView.Table).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("s1", "11");
+            return row.HasValue && Automation.Inventory.VariantStock.FromEntity(row.Value!).Available([]) == 5;
+        }, TimeSpan.FromSeconds(15), "the restock to be recorded while the sell-out is still in progress");
+        platformSlow.Set();
+
+        await MailSink.WaitForAsync(m => m.ToAddress == "marketing@shop.test" && m.Subject.Contains("pause ads", StringComparison.Ordinal));
+        await MailSink.WaitForAsync(m => m.ToAddress == "marketing@shop.test" && m.Subject.Contains("ads can resume", StringComparison.Ordinal));
+        await Eventually.Until(() => _fake.GraphQLRequests("tagsRemove").Count == 1, TimeSpan.FromSeconds(15), "the sold-out tag to be removed");
+    }
+
+    [Test]
     public async Task ShopifyAllVariantsSoldOut_DraftedTaggedMarketingToldThenRestockReversesIt()
     {
         await StartAsync(s =>
