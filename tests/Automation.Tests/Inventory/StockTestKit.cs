@@ -12,6 +12,15 @@ internal static class StockTestKit
     public static readonly DateTimeOffset T0 = new(2026, 11, 20, 9, 0, 0, TimeSpan.Zero);
     private static int _sequence;
 
+    /// <summary>A platform fake that answers Shopify's tagsAdd and tagsRemove for product 100, as the stock automations call them.</summary>
+    public static async Task<FakePlatform> StartTaggingPlatformAsync()
+    {
+        var fake = await FakePlatform.StartAsync();
+        fake.OnGraphQLData("tagsAdd", _ => new { tagsAdd = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
+        fake.OnGraphQLData("tagsRemove", _ => new { tagsRemove = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
+        return fake;
+    }
+
     public static void ShopifyStore(Dictionary<string, string?> s, FakePlatform fake, string id = "s1")
     {
         s[$"Stores:{id}:Platform"] = "Shopify";

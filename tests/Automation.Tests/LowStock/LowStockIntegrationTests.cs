@@ -18,9 +18,7 @@ public sealed class LowStockIntegrationTests
     public async Task SetUp()
     {
         await MailSink.ClearAsync();
-        _fake = await FakePlatform.StartAsync();
-        _fake.OnGraphQLData("tagsAdd", _ => new { tagsAdd = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
-        _fake.OnGraphQLData("tagsRemove", _ => new { tagsRemove = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
+        _fake = await StartTaggingPlatformAsync();
         _fake.On("POST", "/hooks/slack", _ => new FakeResponse(200, "ok"));
         _app = await TestApp.StartAsync(s =>
         {

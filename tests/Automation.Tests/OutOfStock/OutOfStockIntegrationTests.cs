@@ -16,9 +16,7 @@ public sealed class OutOfStockIntegrationTests
     public async Task SetUp()
     {
         await MailSink.ClearAsync();
-        _fake = await FakePlatform.StartAsync();
-        _fake.OnGraphQLData("tagsAdd", _ => new { tagsAdd = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
-        _fake.OnGraphQLData("tagsRemove", _ => new { tagsRemove = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
+        _fake = await StartTaggingPlatformAsync();
         _fake.OnGraphQLData("productStatus", v => new { product = new { id = v.GetProperty("id").GetString(), status = _shopifyStatus } });
         _fake.OnGraphQLData("productUpdate", v =>
         {

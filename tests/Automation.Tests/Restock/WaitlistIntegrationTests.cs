@@ -19,9 +19,7 @@ public sealed class WaitlistIntegrationTests
     public async Task SetUp()
     {
         await MailSink.ClearAsync();
-        _fake = await FakePlatform.StartAsync();
-        _fake.OnGraphQLData("tagsAdd", _ => new { tagsAdd = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
-        _fake.OnGraphQLData("tagsRemove", _ => new { tagsRemove = new { node = new { id = "gid://shopify/Product/100" }, userErrors = Array.Empty<object>() } });
+        _fake = await StartTaggingPlatformAsync();
         _app = await TestApp.StartAsync(s =>
         {
             ShopifyStore(s, _fake);
