@@ -65,19 +65,10 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
     internal FlowInstance NewFlow<TState>(FlowDefinition<TState> definition, string storeId, string flowId, TState state, string? subject, string note) where TState : class
     {
         var now = time.GetUtcNow();
-        var row = new FlowInstance
-        {
-            PartitionKey = storeId,
-            RowKey = flowId,
-            Definition = definition.Name,
-            DefinitionVersion = definition.Version,
-            StartedAt = now,
-            UpdatedAt = now,
-            Subject = subject,
-            State = FlowState.Serialize(state),
-            WakeId = 1,
-            ArmedBy = 0,
-        };
+        var row = StartRow(definition, storeId, flowId, state, subject, now);
+        row.UpdatedAt = now;
+        row.WakeId = 1;
+        row.ArmedBy = 0;
         row.AddHistory(new FlowHistoryEntry(now, "start", "Started", note));
         Arm(row, definition, 0, now);
         return row;
@@ -88,16 +79,7 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
         where TState : class
     {
         var now = time.GetUtcNow();
-        var row = new FlowInstance
-        {
-            PartitionKey = storeId,
-            RowKey = flowId,
-            Definition = definition.Name,
-            DefinitionVersion = definition.Version,
-            StartedAt = now,
-            Subject = subject,
-            State = FlowState.Serialize(state),
-        };
+        var row = StartRow(definition, storeId, flowId, state, subject, now);
         row.End(FlowStatus.Skipped, reason, now);
         row.AddHistory(new FlowHistoryEntry(now, "start", "Skipped", reason));
         var table = await TableAsync();
@@ -111,6 +93,19 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
             // Someone recorded or started it meanwhile: theirs stands.
         }
     }
+
+    /// <summary>A flow's row as it begins: which definition and version it runs, for whom, and its state.</summary>
+    private static FlowInstance StartRow<TState>(FlowDefinition<TState> definition, string storeId, string flowId, TState state, string? subject, DateTimeOffset now)
+        where TState : class => new()
+        {
+            PartitionKey = storeId,
+            RowKey = flowId,
+            Definition = definition.Name,
+            DefinitionVersion = definition.Version,
+            StartedAt = now,
+            Subject = subject,
+            State = FlowState.Serialize(state),
+        };
 
     public async Task<FlowInstance?> GetAsync(string storeId, string flowId, CancellationToken cancellationToken)
     {
