@@ -28,7 +28,7 @@ public sealed class SmtpEmailSender(EmailSettings settings, EffectLedger ledger,
             await client.SendAsync(mime, ct);
             await client.DisconnectAsync(quit: true, ct);
             // Subjects can carry a customer's name, so only the message id (a hash) is logged.
-            logger.LogInformation("Email {MessageId} sent for store {StoreId}", mime.MessageId, message.StoreId);
+            logger.LogInformation("Sent message {MessageId} for store {StoreId}", mime.MessageId, message.StoreId);
             return mime.MessageId;
         }, cancellationToken);
         return messageId ?? "";
