@@ -1,3 +1,4 @@
+using Automation.Stores;
 using System.Diagnostics;
 using System.Globalization;
 using Automation.Events;

@@ -1,3 +1,4 @@
+using Automation.Stores;
 using Microsoft.Extensions.Options;
 
 namespace Automation.AbandonedCart;
@@ -96,13 +97,9 @@ public sealed class RecoveryTemplates
 /// <summary>Resolves a store's settings: the store's own section over the deployment's.</summary>
 public sealed class AbandonedCartSettings(IConfiguration configuration)
 {
-    public AbandonedCartOptions For(string storeId)
-    {
-        var options = new AbandonedCartOptions();
-        configuration.GetSection(AbandonedCartOptions.Section).Bind(options);
-        configuration.GetSection($"Stores:{storeId}:{AbandonedCartOptions.Section}").Bind(options);
-        return options;
-    }
+    private readonly StoreSettings<AbandonedCartOptions> _settings = new(configuration, AbandonedCartOptions.Section);
+
+    public AbandonedCartOptions For(string storeId) => _settings.For(storeId);
 
     internal sealed class Validator(IConfiguration configuration) : IValidateOptions<AbandonedCartOptions>
     {

@@ -1,3 +1,4 @@
+using Automation.Stores;
 using Automation.Effects;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -10,7 +11,7 @@ namespace Automation.Email;
 /// message's idempotency key, and the Message-Id is derived from that key, so a retry after a crash between
 /// "sent" and "recorded" carries the same Message-Id and a receiving system can recognise it.
 /// </summary>
-public sealed class SmtpEmailSender(EmailSettings settings, EffectLedger ledger, ILogger<SmtpEmailSender> logger) : IEmailSender
+public sealed class SmtpEmailSender(StoreSettings<EmailOptions> settings, EffectLedger ledger, ILogger<SmtpEmailSender> logger) : IEmailSender
 {
     public async Task<string> SendAsync(EmailMessage message, CancellationToken cancellationToken)
     {
@@ -59,24 +60,13 @@ public sealed class SmtpEmailSender(EmailSettings settings, EffectLedger ledger,
     }
 }
 
-/// <summary>Resolves a store's SMTP settings: the store's own section over the deployment's.</summary>
-public sealed class EmailSettings(IConfiguration configuration)
-{
-    public EmailOptions For(string storeId)
-    {
-        var options = new EmailOptions();
-        configuration.GetSection(EmailOptions.Section).Bind(options);
-        configuration.GetSection($"Stores:{storeId}:Email").Bind(options);
-        return options;
-    }
-}
-
 public static class EmailRegistration
 {
     public static IServiceCollection AddEmail(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<EmailSettings>();
+        // A store's SMTP settings: Stores:{id}:Email over the deployment's Email section.
+        services.AddSingleton(new StoreSettings<EmailOptions>(configuration, EmailOptions.Section));
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         return services;
     }

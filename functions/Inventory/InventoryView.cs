@@ -1,3 +1,4 @@
+using Automation.Stores;
 using System.Globalization;
 using Automation.Events;
 using Automation.Storage;

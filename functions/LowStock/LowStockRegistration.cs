@@ -1,3 +1,4 @@
+using Automation.Stores;
 using Automation.Admin;
 using Automation.Hosting;
 using Automation.Inventory;

@@ -1,3 +1,4 @@
+using Automation.Stores;
 using Automation.Hosting;
 using Automation.Inventory;
 using Automation.LowStock;

@@ -29,7 +29,7 @@ public static partial class WaitlistEndpoints
 
     private static async Task<IResult> SignupAsync(
         string storeId, HttpContext http, StoreRegistry stores, Waitlist waitlist, InventoryView view,
-        SignupRateLimiter limiter, Inventory.StoreSettings<RestockOptions> settings, ILoggerFactory loggers, CancellationToken cancellationToken)
+        SignupRateLimiter limiter, StoreSettings<RestockOptions> settings, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (stores.Find(storeId) is null) return Problem(404, $"There is no store '{storeId}'.");
         WaitlistSignup? signup;
