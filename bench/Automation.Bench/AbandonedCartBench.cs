@@ -203,7 +203,7 @@ public static class AbandonedCartBench
                 foreach (var row in _armBulkSeeded ? batches[b] : [])
                 {
                     var wake = new FlowWakeUp(row.StoreId, row.FlowId, row.WakeId, row.NextDueAt!.Value);
-                    await queue.SendMessageAsync(BinaryData.FromObjectAsJson(wake, Automation.Hosting.Json.Options), visibilityTimeout: TimeSpan.FromDays(1), timeToLive: TimeSpan.FromSeconds(-1));
+                    await queue.SendMessageAsync(BinaryData.FromObjectAsJson(wake, Automation.Runtime.Json.Options), visibilityTimeout: TimeSpan.FromDays(1), timeToLive: TimeSpan.FromSeconds(-1));
                 }
             }
         }));

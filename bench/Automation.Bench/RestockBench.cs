@@ -2,7 +2,7 @@ using Automation.Stores;
 using System.Diagnostics;
 using System.Globalization;
 using Automation.Events;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Inventory;
 using Automation.Restock;
 using Automation.Storage;

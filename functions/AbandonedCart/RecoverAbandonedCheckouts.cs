@@ -1,14 +1,21 @@
 using Automation.Events;
-using Automation.Hosting;
+using Automation.Runtime;
+
+using Automation.Storage;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.AbandonedCart;
 
 /// <summary>Queue trigger on <c>abandoned-cart-events</c>: hands each event to <see cref="CheckoutRecovery"/>.</summary>
-public sealed class RecoverAbandonedCheckouts(CheckoutRecovery recovery, ILogger<RecoverAbandonedCheckouts> logger) : QueueFunction<StoreEvent>
+public sealed class RecoverAbandonedCheckouts(CheckoutRecovery recovery, ILogger<RecoverAbandonedCheckouts> logger)
 {
-    protected override async Task RunAsync(StoreEvent message, QueueMessageContext context, CancellationToken cancellationToken)
+    [Function(nameof(RecoverAbandonedCheckouts))]
+    public Task Run([QueueTrigger(QueueNames.AbandonedCartEvents)] QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(message.Read<StoreEvent>(), message.IsRetry(), cancellationToken);
+
+    private async Task HandleAsync(StoreEvent message, bool isRetry, CancellationToken cancellationToken)
     {
-        var isRetry = context.DequeueCount > 1;
         switch (message)
         {
             case CheckoutEvent checkout: await recovery.OnCheckoutAsync(checkout, isRetry, cancellationToken); break;

@@ -1,5 +1,3 @@
-using Automation.Admin;
-using Automation.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Automation.Flows;
@@ -13,19 +11,7 @@ public static class FlowsRegistration
         services.TryAddSingleton<FlowHooks>();
         services.TryAddSingleton<IFlowTimers, QueueFlowTimers>();
         services.AddSingleton<FlowEngine>();
-        services.AddQueueFunction<RunFlowStep>(configuration, QueueFlowTimers.QueueName);
         return services;
-    }
-
-    /// <summary><c>GET /api/flows/{storeId}/{flowId}</c>: a flow's status and history, so an operator can see why a message was or was not sent.</summary>
-    public static IEndpointRouteBuilder MapFlows(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/api/flows/{storeId}/{flowId}", async (string storeId, string flowId, FlowEngine engine, CancellationToken cancellationToken) =>
-        {
-            var flow = await engine.GetAsync(storeId, flowId, cancellationToken);
-            return flow is null ? Results.NotFound() : Results.Ok(Describe(flow));
-        }).AddEndpointFilter(AdminEndpoints.RequireAdminKey);
-        return app;
     }
 
     /// <summary>The operator's view: status and history; the state (which holds personal data) is left out.</summary>

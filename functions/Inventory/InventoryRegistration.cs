@@ -1,5 +1,5 @@
 using Automation.Stores;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Storage;
 
 namespace Automation.Inventory;
@@ -13,7 +13,6 @@ public static class InventoryRegistration
         services.AddSingleton<InventoryView>();
         services.AddSingleton<SalesHistory>();
         services.AddTransient<IStorefront, PlatformStorefront>();
-        services.AddQueueFunction<HandleInventoryEvent>(configuration, QueueNames.InventoryEvents);
         return services;
     }
 }

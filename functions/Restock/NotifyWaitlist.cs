@@ -2,9 +2,12 @@ using System.Globalization;
 using Automation.Effects;
 using Automation.Email;
 using Automation.Events;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Inventory;
 using Automation.Stores;
+
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.Restock;
 
@@ -44,9 +47,13 @@ public sealed class NotifyWaitlistBatch(
     IEmailSender email,
     EffectLedger ledger,
     EventPublisher publisher,
-    ILogger<NotifyWaitlistBatch> logger) : QueueFunction<WaitlistBatchDue>
+    ILogger<NotifyWaitlistBatch> logger)
 {
-    protected override async Task RunAsync(WaitlistBatchDue message, QueueMessageContext context, CancellationToken cancellationToken)
+    [Function(nameof(NotifyWaitlistBatch))]
+    public Task Run([QueueTrigger(RestockRegistration.BatchesQueue)] QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(message.Read<WaitlistBatchDue>(), cancellationToken);
+
+    private async Task HandleAsync(WaitlistBatchDue message, CancellationToken cancellationToken)
     {
         var store = stores.Find(message.StoreId) ?? throw new PermanentFailureException($"Unknown store '{message.StoreId}'.");
         var options = settings.For(store.Id);

@@ -1,5 +1,4 @@
 using Automation.Stores;
-using Automation.Hosting;
 using Automation.Inventory;
 using Automation.LowStock;
 
@@ -17,9 +16,6 @@ public static class RestockRegistration
         services.AddSingleton<ICustomerDataEraser>(sp => sp.GetRequiredService<Waitlist>());
         services.AddSingleton<SignupRateLimiter>();
         services.AddScoped<IStockTransitionHandler, ActOnBackInStock>();
-        services.AddQueueFunction<NotifyWaitlistBatch>(configuration, BatchesQueue);
         return services;
     }
-
-    public static IEndpointRouteBuilder MapRestock(this IEndpointRouteBuilder app) => WaitlistEndpoints.MapWaitlist(app);
 }

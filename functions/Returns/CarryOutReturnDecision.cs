@@ -1,12 +1,19 @@
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Stores;
+
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.Returns;
 
 /// <summary>Queue <c>return-actions</c>: carries out a decided self-service return.</summary>
-public sealed class CarryOutReturnDecision(StoreRegistry stores, ReturnCases cases, ReturnHandler handler, ILogger<CarryOutReturnDecision> logger) : QueueFunction<ReturnDecided>
+public sealed class CarryOutReturnDecision(StoreRegistry stores, ReturnCases cases, ReturnHandler handler, ILogger<CarryOutReturnDecision> logger)
 {
-    protected override async Task RunAsync(ReturnDecided message, QueueMessageContext context, CancellationToken cancellationToken)
+    [Function(nameof(CarryOutReturnDecision))]
+    public Task Run([QueueTrigger(ReturnQueues.Actions)] QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(message.Read<ReturnDecided>(), cancellationToken);
+
+    private async Task HandleAsync(ReturnDecided message, CancellationToken cancellationToken)
     {
         var store = stores.Find(message.StoreId) ?? throw new PermanentFailureException($"Store {message.StoreId} is not configured.");
         var returnCase = await cases.GetAsync(message.StoreId, message.Rma, cancellationToken);

@@ -1,7 +1,11 @@
 using Automation.Events;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Returns.Labels;
 using Automation.Stores;
+
+using Automation.Storage;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.Returns;
 
@@ -17,9 +21,13 @@ public sealed class HandleReturnEvent(
     ReturnHandler handler,
     ReturnCases cases,
     LabelStorage labels,
-    ILogger<HandleReturnEvent> logger) : QueueFunction<StoreEvent>
+    ILogger<HandleReturnEvent> logger)
 {
-    protected override Task RunAsync(StoreEvent message, QueueMessageContext context, CancellationToken cancellationToken) => message switch
+    [Function(nameof(HandleReturnEvent))]
+    public Task Run([QueueTrigger(QueueNames.ReturnEvents)] QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(message.Read<StoreEvent>(), cancellationToken);
+
+    private Task HandleAsync(StoreEvent message, CancellationToken cancellationToken) => message switch
     {
         ReturnRequested requested => OnReturnRequestedAsync(requested, cancellationToken),
         RefundCreated refund => OnRefundCreatedAsync(refund, cancellationToken),

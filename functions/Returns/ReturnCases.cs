@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;

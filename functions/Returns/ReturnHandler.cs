@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Automation.Effects;
 using Automation.Email;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Returns.Labels;
 using Automation.Stores;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Returns.Labels;
 using Automation.Storage;
 using Automation.Stores;
@@ -24,16 +24,7 @@ public static class ReturnsRegistration
         services.AddSingleton<ReturnsPlatforms>();
         services.AddSingleton<ReturnHandler>();
 
-        services.AddQueueFunction<HandleReturnEvent>(configuration, QueueNames.ReturnEvents);
-        services.AddQueueFunction<CarryOutReturnDecision>(configuration, ReturnQueues.Actions);
         return services;
-    }
-
-    public static IEndpointRouteBuilder MapReturns(this IEndpointRouteBuilder app)
-    {
-        SelfServiceReturns.Map(app);
-        ReviewReturns.Map(app);
-        return app;
     }
 
     /// <summary>Builds the policies during start-up validation, and checks every store's carrier is registered.</summary>

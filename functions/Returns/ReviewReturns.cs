@@ -1,6 +1,7 @@
-using Automation.Admin;
 using Automation.Events;
+using Automation.Runtime;
 using Automation.Stores;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.Returns;
 
@@ -11,14 +12,17 @@ public sealed record ReviewDecision(string? Decision, string? Reason, decimal? F
 /// platform, emails follow as for any approval), let the customer keep the items, or decline with a reason the
 /// customer will read.
 /// </summary>
-public static class ReviewReturns
+public sealed class ReviewReturns(StoreRegistry stores, ReturnPolicies policies, ReturnCases cases, EventPublisher publisher, TimeProvider time)
 {
-    public static void Map(IEndpointRouteBuilder app)
-    {
-        var admin = app.MapGroup("/api/admin/returns").AddEndpointFilter(AdminEndpoints.RequireAdminKey);
-        admin.MapGet("/{storeId}", ListAsync);
-        admin.MapPost("/{storeId}/{rma}/decision", DecideAsync);
-    }
+    [Function("ListReturns")]
+    public Task<IResult> List([HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/returns/{storeId}")] HttpRequest request, string storeId) =>
+        ListAsync(storeId, request.QueryString("outcome"), request.QueryInt("top"), cases, request.HttpContext.RequestAborted);
+
+    [Function("DecideReturn")]
+    public async Task<IResult> Decide([HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/returns/{storeId}/{rma}/decision")] HttpRequest request, string storeId, string rma) =>
+        await request.ReadJsonOrNullAsync<ReviewDecision>() is { } body
+            ? await DecideAsync(storeId, rma, body, stores, policies, cases, publisher, time, request.HttpContext.RequestAborted)
+            : Results.Problem(detail: "The body must be JSON like {\"decision\": \"approve\"}.", statusCode: StatusCodes.Status400BadRequest);
 
     private static async Task<IResult> ListAsync(string storeId, string? outcome, int? top, ReturnCases cases, CancellationToken cancellationToken)
     {

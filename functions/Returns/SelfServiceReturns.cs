@@ -1,7 +1,9 @@
 using System.Net.Mail;
 using Automation.Events;
 using Automation.Platforms;
+using Automation.Runtime;
 using Automation.Stores;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.Returns;
 
@@ -17,9 +19,13 @@ public sealed record ReturnReceived(string Rma, string Outcome, string Rule, str
 /// the email must be the order's; anything wrong is a 4xx and nothing is stored. The decision is answered at once;
 /// its effects (label, platform, emails) run from the <c>return-actions</c> queue.
 /// </summary>
-public static class SelfServiceReturns
+public sealed class SelfServiceReturns(StoreRegistry stores, ReturnPolicies policies, ReturnsPlatforms platforms, ReturnHandler handler, EventPublisher publisher, TimeProvider time, ILoggerFactory loggers)
 {
-    public static void Map(IEndpointRouteBuilder app) => app.MapPost("/api/stores/{storeId}/returns", ReceiveAsync);
+    [Function("RequestReturn")]
+    public async Task<IResult> Receive([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "stores/{storeId}/returns")] HttpRequest request, string storeId) =>
+        await request.ReadJsonOrNullAsync<SelfServiceReturnRequest>() is { } body
+            ? await ReceiveAsync(storeId, body, stores, policies, platforms, handler, publisher, time, loggers, request.HttpContext.RequestAborted)
+            : Problem(StatusCodes.Status400BadRequest, "Invalid return request", "The body must be a JSON return request.");
 
     // One answer for "no such order" and "not your order", so the endpoint cannot be used to find orders.
     private const string NoSuchOrder = "No order matches that order number and email address.";
@@ -36,7 +42,7 @@ public static class SelfServiceReturns
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
-        var logger = loggers.CreateLogger(typeof(SelfServiceReturns));
+        var logger = loggers.CreateLogger<SelfServiceReturns>();
         if (stores.Find(storeId) is not { AutomationsEnabled: true } store || policies.For(storeId) is null)
             return Problem(StatusCodes.Status404NotFound, "Returns are not offered here", $"Store '{storeId}' does not take returns through this service.");
 

@@ -174,7 +174,7 @@ public sealed class AbandonedCartFlowTests
 
         await app.WaitForFlowAsync(FlowId(), f => f.Status == "Exited", "the order to end the flow");
         await NoWakeUpsPendingAsync();
-        var stats = await app.Admin.GetFromJsonAsync<RecoveryStatsReport>(new Uri($"api/stores/{Store}/stats", UriKind.Relative), Automation.Hosting.Json.Options);
+        var stats = await app.Admin.GetFromJsonAsync<RecoveryStatsReport>(new Uri($"api/stores/{Store}/stats", UriKind.Relative), Automation.Runtime.Json.Options);
 
         Assert.Multiple(() =>
         {

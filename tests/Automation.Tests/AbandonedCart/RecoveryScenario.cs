@@ -42,7 +42,7 @@ internal static class RecoveryScenario
         c["AbandonedCart:QuietHoursEnd"] = "00:00:00";
         c["AbandonedCart:PublicBaseUrl"] = "http://shop-automation.test";
         c["AbandonedCart:UnsubscribeSecret"] = "test-unsubscribe-secret";
-        c["Hosting:DrainTimeout"] = "00:00:00.500";
+        c["LocalHost:DrainTimeout"] = "00:00:00.500";
     }
 
     public static FakePlatform ShopifyAnswers(this FakePlatform fake, bool inStock = true)
@@ -104,7 +104,7 @@ internal static class RecoveryScenario
     public static async Task<FlowView?> FlowAsync(this TestApp app, string flowId, string store = Store)
     {
         var response = await app.Admin.GetAsync(new Uri($"api/flows/{store}/{flowId}", UriKind.Relative));
-        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FlowView>(Automation.Hosting.Json.Options) : null;
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FlowView>(Automation.Runtime.Json.Options) : null;
     }
 
     public static async Task<FlowView> WaitForFlowAsync(this TestApp app, string flowId, Func<FlowView, bool> condition, string what)

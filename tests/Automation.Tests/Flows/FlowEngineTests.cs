@@ -1,6 +1,6 @@
 using Automation.Effects;
 using Automation.Flows;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Storage;
 using Automation.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -30,7 +30,7 @@ public sealed class FlowEngineTests
         _time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero));
         _timers = new RecordingTimers();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = Azurite.ConnectionString }).Build();
-        _storage = new StorageClients(configuration, Options.Create(new QueuesOptions()), new StorageOperationCounter());
+        _storage = new StorageClients(configuration, Options.Create(new StorageClientsOptions()), new StorageOperationCounter());
         _ledger = new EffectLedger(_storage, _time);
         _hooks = new CrashingHooks();
         _effects = [];
@@ -201,7 +201,7 @@ public sealed class FlowEngineTests
     [Test]
     public async Task QueueTimers_WaitLongerThanSevenDays_IsAcceptedByTheQueue()
     {
-        var timers = new QueueFlowTimers(new Automation.Events.EventPublisher(_storage, new QueueWatcher()), _time);
+        var timers = new QueueFlowTimers(new Automation.Events.EventPublisher(_storage), _time);
 
         await timers.ArmAsync(new FlowWakeUp(Store, "f1", 1, _time.GetUtcNow().AddDays(30)), CancellationToken.None);
 

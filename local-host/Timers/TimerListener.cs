@@ -1,10 +1,23 @@
-using Automation.Storage;
+using Automation.LocalHost.Functions;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
-namespace Automation.Hosting;
+namespace Automation.LocalHost.Timers;
+
+/// <summary>host.json <c>singleton</c> (timer listeners' blob lease).</summary>
+public sealed class SingletonOptions
+{
+    public const string Section = Configuration.FunctionsConfiguration.JobHostSection + ":singleton";
+
+    public TimeSpan ListenerLockPeriod { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan ListenerLockRecoveryPollingInterval { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>The host's identity: Functions' <c>AzureFunctionsWebHost__hostid</c>, which scopes listener locks and timer status.</summary>
+public sealed record HostIdentity(string Id);
 
 /// <summary>
 /// Runs one timer function as Functions does: only the instance holding the blob lease
@@ -13,35 +26,41 @@ namespace Automation.Hosting;
 /// runs never overlap because the next one is computed after the previous one ends.
 /// </summary>
 internal sealed class TimerListener(
-    TimerFunctionRegistration registration,
-    IServiceScopeFactory scopes,
-    StorageClients storage,
+    FunctionDescriptor function,
+    TimerSchedule schedule,
+    FunctionInvoker invoker,
+    HostStorage storage,
     HostIdentity host,
     IOptions<SingletonOptions> singletonOptions,
     TimeProvider time,
     ILogger<TimerListener> logger) : BackgroundService
 {
+    private const string Container = "azure-webjobs-hosts";
+
+    // The status blob is PascalCase JSON ({"Last","Next","LastUpdated"}), as the Functions host writes it.
+    private static readonly System.Text.Json.JsonSerializerOptions StatusJson = new() { PropertyNameCaseInsensitive = true };
     private static readonly TimeSpan MaxWait = TimeSpan.FromHours(12);
     private readonly SingletonOptions _singleton = singletonOptions.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var container = await storage.ContainerAsync(BlobContainers.WebJobsHosts);
-        var lockBlob = container.GetBlobClient($"locks/{host.Id}/{registration.Name}.Listener");
-        var statusBlob = container.GetBlobClient($"timers/{host.Id}/{registration.Name}/status");
+        await Task.Yield();
+        var container = storage.Blobs.GetBlobContainerClient(Container);
+        var lockBlob = container.GetBlobClient($"locks/{host.Id}/{function.Name}.Listener");
+        var statusBlob = container.GetBlobClient($"timers/{host.Id}/{function.Name}/status");
         var lease = lockBlob.GetBlobLeaseClient();
 
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (!await TryAcquireAsync(lockBlob, lease, stoppingToken))
+                if (!await TryAcquireAsync(container, lockBlob, lease, stoppingToken))
                 {
                     await Task.Delay(_singleton.ListenerLockRecoveryPollingInterval, time, stoppingToken);
                     continue;
                 }
 
-                logger.LogInformation("Timer {Function} holds the listener lock on this instance; schedule {Schedule} ({TimeZone})", registration.Name, registration.Schedule.Text, registration.Schedule.TimeZone.Id);
+                logger.LogInformation("Timer {Function} holds the listener lock on this instance; schedule {Schedule}", function.Name, schedule.Text);
                 using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 var renewing = RenewAsync(lease, leaseLost);
                 try
@@ -62,22 +81,23 @@ internal sealed class TimerListener(
             {
                 break;
             }
-            catch (RequestFailedException ex)
+            catch (Exception ex)
             {
-                logger.LogWarning("Timer {Function}: storage error {Status} {Code}; retrying", registration.Name, ex.Status, ex.ErrorCode);
-                await Task.Delay(_singleton.ListenerLockRecoveryPollingInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                logger.LogWarning("Timer {Function}: storage error ({Error}); retrying", function.Name, ex is RequestFailedException rf ? $"{rf.Status} {rf.ErrorCode}" : ex.GetType().Name);
+                try { await Task.Delay(_singleton.ListenerLockRecoveryPollingInterval, time, stoppingToken); }
+                catch (OperationCanceledException) { break; }
             }
         }
     }
 
     private async Task RunScheduleAsync(BlobClient statusBlob, CancellationToken cancellationToken)
     {
-        var schedule = registration.Schedule;
         var now = time.GetUtcNow();
         var status = await ReadStatusAsync(statusBlob, cancellationToken);
         if (status is null)
         {
-            await WriteStatusAsync(statusBlob, new ScheduleStatus(default, schedule.Next(now), now), cancellationToken);
+            await WriteStatusAsync(statusBlob, new TimerScheduleStatus(default, schedule.Next(now), now), cancellationToken);
+            if (function.RunOnStartup) await InvokeAsync(statusBlob, null, pastDue: false, scheduledFor: now, cancellationToken);
         }
         else
         {
@@ -91,8 +111,12 @@ internal sealed class TimerListener(
 
             if (now > status.Next)
             {
-                logger.LogInformation("Timer {Function} is past due (was due {Due}); running once now", registration.Name, status.Next);
+                logger.LogInformation("Timer {Function} is past due (was due {Due}); running once now", function.Name, status.Next);
                 await InvokeAsync(statusBlob, status, pastDue: true, scheduledFor: now, cancellationToken);
+            }
+            else if (function.RunOnStartup)
+            {
+                await InvokeAsync(statusBlob, status, pastDue: false, scheduledFor: now, cancellationToken);
             }
         }
 
@@ -110,13 +134,21 @@ internal sealed class TimerListener(
         }
     }
 
-    private async Task InvokeAsync(BlobClient statusBlob, ScheduleStatus? status, bool pastDue, DateTimeOffset scheduledFor, CancellationToken cancellationToken)
+    private async Task InvokeAsync(BlobClient statusBlob, TimerScheduleStatus? status, bool pastDue, DateTimeOffset scheduledFor, CancellationToken cancellationToken)
     {
+        var info = new TimerInfo
+        {
+            IsPastDue = pastDue,
+            ScheduleStatus = status is null ? null! : new Microsoft.Azure.Functions.Worker.ScheduleStatus
+            {
+                Last = status.Last.UtcDateTime,
+                Next = status.Next.UtcDateTime,
+                LastUpdated = status.LastUpdated.UtcDateTime,
+            },
+        };
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var function = (ITimerFunction)scope.ServiceProvider.GetRequiredService(registration.FunctionType);
-            await function.RunAsync(new TimerInfo(status, pastDue), cancellationToken);
+            await invoker.InvokeAsync(function, new FunctionTrigger(info, new Dictionary<string, object?>()), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -125,17 +157,22 @@ internal sealed class TimerListener(
         catch (Exception ex)
         {
             // As in Functions: a failed run is not retried; the next occurrence is the retry.
-            logger.LogError(ex, "Timer {Function} failed", registration.Name);
+            logger.LogError(ex, "Timer {Function} failed", function.Name);
         }
 
         var last = scheduledFor > time.GetUtcNow() ? scheduledFor : time.GetUtcNow();
-        await WriteStatusAsync(statusBlob, new ScheduleStatus(last, registration.Schedule.Next(last), last), CancellationToken.None);
+        await WriteStatusAsync(statusBlob, new TimerScheduleStatus(last, schedule.Next(last), last), CancellationToken.None);
     }
 
-    private async Task<bool> TryAcquireAsync(BlobClient lockBlob, BlobLeaseClient lease, CancellationToken cancellationToken)
+    private async Task<bool> TryAcquireAsync(BlobContainerClient container, BlobClient lockBlob, BlobLeaseClient lease, CancellationToken cancellationToken)
     {
         try
         {
+            await lockBlob.UploadAsync(BinaryData.Empty, overwrite: false, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             await lockBlob.UploadAsync(BinaryData.Empty, overwrite: false, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
@@ -166,25 +203,26 @@ internal sealed class TimerListener(
         catch (OperationCanceledException)
         {
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex)
         {
-            logger.LogWarning("Timer {Function} lost its listener lock ({Status}); another instance may take over", registration.Name, ex.Status);
+            logger.LogWarning("Timer {Function} lost its listener lock ({Error}); another instance may take over", function.Name, ex.GetType().Name);
             await leaseLost.CancelAsync();
         }
     }
 
     private static async Task ReleaseQuietlyAsync(BlobLeaseClient lease)
     {
-        try { await lease.ReleaseAsync(); }
-        catch (RequestFailedException) { }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try { await lease.ReleaseAsync(cancellationToken: timeout.Token); }
+        catch (Exception) { /* the lease runs out by itself */ }
     }
 
-    private static async Task<ScheduleStatus?> ReadStatusAsync(BlobClient blob, CancellationToken cancellationToken)
+    private static async Task<TimerScheduleStatus?> ReadStatusAsync(BlobClient blob, CancellationToken cancellationToken)
     {
         try
         {
             var content = await blob.DownloadContentAsync(cancellationToken);
-            return content.Value.Content.ToObjectFromJson<ScheduleStatus>(Json.Options);
+            return content.Value.Content.ToObjectFromJson<TimerScheduleStatus>(StatusJson);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -192,6 +230,6 @@ internal sealed class TimerListener(
         }
     }
 
-    private static Task WriteStatusAsync(BlobClient blob, ScheduleStatus status, CancellationToken cancellationToken) =>
-        blob.UploadAsync(BinaryData.FromObjectAsJson(status, Json.Options), overwrite: true, cancellationToken);
+    private static Task WriteStatusAsync(BlobClient blob, TimerScheduleStatus status, CancellationToken cancellationToken) =>
+        blob.UploadAsync(BinaryData.FromObjectAsJson(status), overwrite: true, cancellationToken);
 }

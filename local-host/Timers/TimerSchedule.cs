@@ -1,6 +1,6 @@
 using Cronos;
 
-namespace Automation.Hosting;
+namespace Automation.LocalHost.Timers;
 
 /// <summary>An NCRONTAB schedule (6 fields with seconds first, or 5 without) evaluated in a time zone (UTC by default).</summary>
 public sealed class TimerSchedule
@@ -43,14 +43,5 @@ public sealed class TimerSchedule
             : DateTimeOffset.MaxValue;
 }
 
-/// <summary>What a timer function is given, as Functions' TimerInfo.</summary>
-public sealed record TimerInfo(ScheduleStatus? ScheduleStatus, bool IsPastDue);
-
-/// <summary>Persisted as Functions does: <c>{ Last, Next, LastUpdated }</c>.</summary>
-public sealed record ScheduleStatus(DateTimeOffset Last, DateTimeOffset Next, DateTimeOffset LastUpdated);
-
-/// <summary>A timer-triggered function.</summary>
-public interface ITimerFunction
-{
-    Task RunAsync(TimerInfo timer, CancellationToken cancellationToken);
-}
+/// <summary>Persisted as Functions does: <c>{ Last, Next, LastUpdated }</c> in <c>timers/{hostId}/{name}/status</c>.</summary>
+public sealed record TimerScheduleStatus(DateTimeOffset Last, DateTimeOffset Next, DateTimeOffset LastUpdated);

@@ -1,39 +1,39 @@
 using System.Collections.Concurrent;
-using Automation.Hosting;
-using Automation.Storage;
+using Automation.LocalHost.Timers;
 using Automation.Tests.Infrastructure;
+using Microsoft.Azure.Functions.Worker;
 
-namespace Automation.Tests.Hosting;
+namespace Automation.Tests.LocalHost;
 
 [NonParallelizable]
 public sealed class TimerTriggerTests
 {
-    private sealed class Runs
+    private const string Hosts = "azure-webjobs-hosts";
+
+    public sealed class Runs
     {
         public ConcurrentQueue<(string Instance, DateTimeOffset At, bool PastDue)> All { get; } = new();
     }
 
-    private sealed record InstanceName(string Value);
+    public sealed record InstanceName(string Value);
 
-    private sealed class EverySecond(Runs runs, InstanceName instance, TimeProvider time) : ITimerFunction
+    public sealed class EverySecond(Runs runs, InstanceName instance, TimeProvider time)
     {
-        public Task RunAsync(TimerInfo timer, CancellationToken cancellationToken)
+        [Function("TestEverySecond")]
+        public void Run([TimerTrigger("* * * * * *")] TimerInfo timer) => runs.All.Enqueue((instance.Value, time.GetUtcNow(), timer.IsPastDue));
+    }
+
+    public sealed class Nightly(Runs runs, InstanceName instance, TimeProvider time)
+    {
+        [Function("TestNightly")]
+        public Task Run([TimerTrigger("0 0 3 * * *")] TimerInfo timer)
         {
             runs.All.Enqueue((instance.Value, time.GetUtcNow(), timer.IsPastDue));
             return Task.CompletedTask;
         }
     }
 
-    private sealed class Nightly(Runs runs, InstanceName instance, TimeProvider time) : ITimerFunction
-    {
-        public Task RunAsync(TimerInfo timer, CancellationToken cancellationToken)
-        {
-            runs.All.Enqueue((instance.Value, time.GetUtcNow(), timer.IsPastDue));
-            return Task.CompletedTask;
-        }
-    }
-
-    private static Task<TestApp> StartInstance<TFunction>(Runs runs, string name, string schedule, bool keepStorage) where TFunction : class, ITimerFunction =>
+    private static Task<TestApp> StartInstance<TFunction>(Runs runs, string name, bool keepStorage) =>
         TestApp.StartAsync(s =>
         {
             s["AzureFunctionsJobHost:singleton:listenerLockPeriod"] = "00:00:15";
@@ -42,15 +42,19 @@ public sealed class TimerTriggerTests
         {
             services.AddSingleton(runs);
             services.AddSingleton(new InstanceName(name));
-            services.AddTimerFunction<TFunction>(new ConfigurationBuilder().Build(), schedule);
-        }, keepStorage);
+        }, keepStorage, functions: [typeof(TFunction)]);
+
+    private static BinaryData StatusJson(TimerScheduleStatus status) => BinaryData.FromObjectAsJson(status);
+
+    private static TimerScheduleStatus ReadStatus(BinaryData data) =>
+        data.ToObjectFromJson<TimerScheduleStatus>(new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
 
     [Test]
     public async Task TwoInstancesOnOneStorage_RunTheScheduleOnOneOnly_AndTheOtherTakesOverWhenItStops()
     {
         var runs = new Runs();
-        var first = await StartInstance<EverySecond>(runs, "A", "* * * * * *", keepStorage: false);
-        await using var second = await StartInstance<EverySecond>(runs, "B", "* * * * * *", keepStorage: true);
+        var first = await StartInstance<EverySecond>(runs, "A", keepStorage: false);
+        await using var second = await StartInstance<EverySecond>(runs, "B", keepStorage: true);
 
         await Eventually.Until(() => runs.All.Count >= 4, TimeSpan.FromSeconds(20), "four runs");
         var leader = runs.All.First().Instance;
@@ -70,25 +74,25 @@ public sealed class TimerTriggerTests
     public async Task MissedRun_FiresOncePastDueOnStart_AndSchedulesTheNext()
     {
         await Azurite.ResetAsync();
-        var container = Azurite.Container(BlobContainers.WebJobsHosts);
+        var container = Azurite.Container(Hosts);
         await container.CreateIfNotExistsAsync();
         var dueYesterday = DateTimeOffset.UtcNow.AddDays(-1);
-        var status = new ScheduleStatus(dueYesterday.AddDays(-1), dueYesterday, dueYesterday.AddDays(-1));
+        var status = new TimerScheduleStatus(dueYesterday.AddDays(-1), dueYesterday, dueYesterday.AddDays(-1));
         // The schedule "0 0 3 * * *" is daily at 03:00; Last is two days ago so Next (yesterday) is consistent with it.
         var last = new DateTimeOffset(dueYesterday.UtcDateTime.Date.AddDays(-1).AddHours(3), TimeSpan.Zero);
-        status = new ScheduleStatus(last, last.AddDays(1), last);
-        await container.GetBlobClient($"timers/tests/{nameof(Nightly)}/status").UploadAsync(BinaryData.FromObjectAsJson(status, Json.Options), overwrite: true);
+        status = new TimerScheduleStatus(last, last.AddDays(1), last);
+        await container.GetBlobClient("timers/tests/TestNightly/status").UploadAsync(StatusJson(status), overwrite: true);
 
         var runs = new Runs();
-        await using var app = await StartInstance<Nightly>(runs, "A", "0 0 3 * * *", keepStorage: true);
+        await using var app = await StartInstance<Nightly>(runs, "A", keepStorage: true);
 
         await Eventually.Until(() => runs.All.Count == 1, TimeSpan.FromSeconds(20), "the past-due run");
         Assert.That(runs.All.Single().PastDue, Is.True);
 
-        ScheduleStatus? updated = null;
+        TimerScheduleStatus? updated = null;
         await Eventually.Until(async () =>
         {
-            updated = (await container.GetBlobClient($"timers/tests/{nameof(Nightly)}/status").DownloadContentAsync()).Value.Content.ToObjectFromJson<ScheduleStatus>(Json.Options);
+            updated = ReadStatus((await container.GetBlobClient("timers/tests/TestNightly/status").DownloadContentAsync()).Value.Content);
             return updated!.Next > DateTimeOffset.UtcNow;
         }, TimeSpan.FromSeconds(10), "the next occurrence to be persisted");
         Assert.That(updated!.Next.UtcDateTime.Hour, Is.EqualTo(3));
@@ -99,10 +103,10 @@ public sealed class TimerTriggerTests
     public async Task FirstStart_RecordsTheNextRunWithoutRunning()
     {
         var runs = new Runs();
-        await using var app = await StartInstance<Nightly>(runs, "A", "0 0 3 * * *", keepStorage: false);
-        var blob = Azurite.Container(BlobContainers.WebJobsHosts).GetBlobClient($"timers/tests/{nameof(Nightly)}/status");
+        await using var app = await StartInstance<Nightly>(runs, "A", keepStorage: false);
+        var blob = Azurite.Container(Hosts).GetBlobClient("timers/tests/TestNightly/status");
         await Eventually.Until(async () => (await blob.ExistsAsync()).Value, TimeSpan.FromSeconds(10), "the schedule status");
-        var status = (await blob.DownloadContentAsync()).Value.Content.ToObjectFromJson<ScheduleStatus>(Json.Options)!;
+        var status = ReadStatus((await blob.DownloadContentAsync()).Value.Content);
         Assert.That(status.Next, Is.GreaterThan(DateTimeOffset.UtcNow));
         Assert.That(runs.All, Is.Empty);
     }

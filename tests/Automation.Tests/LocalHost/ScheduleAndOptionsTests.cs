@@ -1,8 +1,10 @@
-using Automation.Hosting;
+using Automation.LocalHost.Configuration;
+using Automation.LocalHost.Queues;
+using Automation.LocalHost.Timers;
 using Automation.Stores;
 using Microsoft.Extensions.Options;
 
-namespace Automation.Tests.Hosting;
+namespace Automation.Tests.LocalHost;
 
 public sealed class TimerScheduleTests
 {
@@ -64,9 +66,13 @@ public sealed class HostJsonTests
     }
 
     [Test]
-    public void LeasePeriodOutsideBlobLeaseRange_IsRefusedAtStart() =>
-        Assert.That(() => HostingOptions.Validate(new QueuesOptions(), new SingletonOptions { ListenerLockPeriod = TimeSpan.FromSeconds(5) }, new HostingOptions()),
-            Throws.TypeOf<OptionsValidationException>().With.Message.Contain("listenerLockPeriod"));
+    public async Task LeasePeriodOutsideBlobLeaseRange_IsRefusedAtStart()
+    {
+        await Assert.ThatAsync(async () =>
+        {
+            await using var app = await Infrastructure.TestApp.StartAsync(s => s["AzureFunctionsJobHost:singleton:listenerLockPeriod"] = "00:00:05");
+        }, Throws.TypeOf<OptionsValidationException>().With.Message.Contain("listenerLockPeriod"));
+    }
 }
 
 public sealed class StoreRegistryTests

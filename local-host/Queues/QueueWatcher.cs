@@ -1,14 +1,17 @@
 using System.Collections.Concurrent;
+using Azure.Core;
+using Azure.Core.Pipeline;
 
-namespace Automation.Hosting;
+namespace Automation.LocalHost.Queues;
 
 /// <summary>
-/// Wakes an idle listener when this process writes to its queue (Functions' SharedQueueWatcher), so work
-/// produced here is picked up at once instead of after the back-off.
+/// Wakes an idle listener when this process writes to its queue (Functions' SharedQueueWatcher), so work produced
+/// here is picked up at once instead of after the back-off. The app's storage clients report their writes through
+/// <see cref="QueueWriteNotifier"/>.
 /// </summary>
 public sealed class QueueWatcher
 {
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _signals = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _signals = new(StringComparer.Ordinal);
 
     public void Notify(string queueName)
     {
@@ -33,6 +36,19 @@ public sealed class QueueWatcher
         {
             // The back-off elapsed.
         }
+    }
+}
+
+/// <summary>Tells the <see cref="QueueWatcher"/> about every message this process puts on a queue.</summary>
+public sealed class QueueWriteNotifier(QueueWatcher watcher) : HttpPipelineSynchronousPolicy
+{
+    public override void OnReceivedResponse(HttpMessage message)
+    {
+        if (message.Response.Status != 201 || message.Request.Method != RequestMethod.Post) return;
+        var path = message.Request.Uri.Path.TrimEnd('/');
+        if (!path.EndsWith("/messages", StringComparison.Ordinal)) return;
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length >= 2) watcher.Notify(segments[^2]);
     }
 }
 

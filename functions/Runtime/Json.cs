@@ -2,11 +2,13 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Automation.Hosting;
+namespace Automation.Runtime;
 
+/// <summary>The app's one JSON setting: queue messages, table rows, Durable inputs, outputs and custom status.</summary>
 public static class Json
 {
-    // WARNING: messages in flight and rows in storage are written with these settings. Changing naming or
+    // WARNING: messages in flight, rows in storage and the inputs and history of running orchestrations are written
+    // with these settings (they are also the worker's ObjectSerializer, so Durable uses them). Changing naming or
     // enum handling breaks reading what is already stored; add properties instead.
     public static readonly JsonSerializerOptions Options = Create();
 

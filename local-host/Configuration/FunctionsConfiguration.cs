@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Automation.Hosting;
+namespace Automation.LocalHost.Configuration;
 
 /// <summary>
 /// Layers configuration the way the Functions host does: host.json under <c>AzureFunctionsJobHost</c>,
@@ -15,10 +15,7 @@ internal static class FunctionsConfiguration
         var hostJson = Path.Combine(contentRoot, "host.json");
         if (File.Exists(hostJson))
         {
-            var host = new ConfigurationBuilder().AddJsonFile(hostJson, optional: false).Build();
-            configuration.AddInMemoryCollection(host.AsEnumerable()
-                .Where(kv => kv.Value is not null)
-                .Select(kv => new KeyValuePair<string, string?>($"{JobHostSection}:{kv.Key}", kv.Value)));
+            configuration.AddInMemoryCollection(ReadHostJson(hostJson));
         }
 
         var localSettings = Path.Combine(contentRoot, "local.settings.json");
@@ -31,6 +28,11 @@ internal static class FunctionsConfiguration
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);
     }
+
+    public static IEnumerable<KeyValuePair<string, string?>> ReadHostJson(string path) =>
+        new ConfigurationBuilder().AddJsonFile(path, optional: false).Build().AsEnumerable()
+            .Where(kv => kv.Value is not null)
+            .Select(kv => new KeyValuePair<string, string?>($"{JobHostSection}:{kv.Key}", kv.Value));
 
     /// <summary>Reads <c>Values</c>; keys use the environment-variable form (<c>Stores__demo__Platform</c>).</summary>
     internal static IEnumerable<KeyValuePair<string, string?>> ReadValues(string path)
@@ -63,5 +65,5 @@ internal static class FunctionsConfiguration
 
     /// <summary>Functions' convention for switching a function off: the app setting <c>AzureWebJobs.{Name}.Disabled</c>.</summary>
     public static bool IsFunctionDisabled(this IConfiguration configuration, string functionName) =>
-        bool.TryParse(configuration[$"AzureWebJobs.{functionName}.Disabled"], out var disabled) && disabled;
+        bool.TryParse(configuration[$"AzureWebJobs.{functionName}.Disabled"] ?? configuration[$"AzureWebJobs:{functionName}:Disabled"], out var disabled) && disabled;
 }

@@ -1,55 +1,52 @@
 using System.Collections.Concurrent;
-using Automation.Hosting;
 using Automation.Tests.Infrastructure;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
 
-namespace Automation.Tests.Hosting;
+namespace Automation.Tests.LocalHost;
 
-/// <summary>Queue-trigger semantics against real Azurite, with test functions registered like any other.</summary>
+/// <summary>Queue-trigger semantics of the local host against real Azurite, with probe functions declared as the app declares its own.</summary>
 [NonParallelizable]
 public sealed class QueueTriggerTests
 {
     private const string Queue = "test-work";
 
-    /// <summary>What the test functions saw, shared with the test (the functions are created by DI).</summary>
-    private sealed class Probe
+    /// <summary>What the probe functions saw, shared with the test (the function classes are activated per invocation).</summary>
+    public sealed class Probe
     {
         public ConcurrentQueue<(string Body, long DequeueCount)> Invocations { get; } = new();
         public TimeSpan WorkDuration { get; set; }
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class AlwaysFails(Probe probe) : IQueueFunction
+    public sealed class AlwaysFails(Probe probe)
     {
-        public Task RunAsync(QueueMessageContext message, CancellationToken cancellationToken)
+        [Function("TestAlwaysFails")]
+        public Task Run([QueueTrigger(Queue)] QueueMessage message)
         {
             probe.Invocations.Enqueue((message.Body.ToString(), message.DequeueCount));
             throw new InvalidOperationException("the supplier API is down");
         }
     }
 
-    private sealed class SlowWork(Probe probe, TimeProvider time) : IQueueFunction
+    public sealed class SlowWork(Probe probe, TimeProvider time)
     {
-        public async Task RunAsync(QueueMessageContext message, CancellationToken cancellationToken)
+        [Function("TestSlowWork")]
+        public async Task Run([QueueTrigger(Queue)] string body, FunctionContext context, CancellationToken cancellationToken)
         {
-            probe.Invocations.Enqueue((message.Body.ToString(), message.DequeueCount));
+            probe.Invocations.Enqueue((body, long.Parse(context.BindingContext.BindingData["DequeueCount"]!.ToString()!, System.Globalization.CultureInfo.InvariantCulture)));
             probe.Started.TrySetResult();
             // The workload itself takes this long (not a synchronisation sleep).
             await Task.Delay(probe.WorkDuration, time, cancellationToken);
         }
     }
 
-    private static Task<TestApp> StartWith<TFunction>(Probe probe, Action<Dictionary<string, string?>>? settings = null, bool keepStorage = false)
-        where TFunction : class, IQueueFunction =>
+    private static Task<TestApp> StartWith<TFunction>(Probe probe, Action<Dictionary<string, string?>>? settings = null, bool keepStorage = false) =>
         TestApp.StartAsync(s =>
         {
             s["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "3";
             settings?.Invoke(s);
-        }, services =>
-        {
-            services.AddSingleton(probe);
-            var configuration = new ConfigurationBuilder().Build();
-            services.AddQueueFunction<TFunction>(configuration, Queue);
-        }, keepStorage);
+        }, services => services.AddSingleton(probe), keepStorage, functions: [typeof(TFunction)]);
 
     private static async Task SendAsync(string body) => await (await CreatedQueue()).SendMessageAsync(body);
 
@@ -97,7 +94,7 @@ public sealed class QueueTriggerTests
     {
         // Lease of 6 s, renewed at half-time; the work takes 10 s. Without renewal the message would reappear and run twice.
         var probe = new Probe { WorkDuration = TimeSpan.FromSeconds(10) };
-        await using var app = await StartWith<SlowWork>(probe, s => s["Hosting:MessageLease"] = "00:00:06");
+        await using var app = await StartWith<SlowWork>(probe, s => s["LocalHost:MessageLease"] = "00:00:06");
         await SendAsync("long job");
 
         await Eventually.Until(async () => probe.Invocations.Count == 1 && await TestApp.CountMessagesAsync(Queue) == 0, TimeSpan.FromSeconds(20), "the job to finish and its message to be deleted");
@@ -108,7 +105,7 @@ public sealed class QueueTriggerTests
     public async Task ShutdownDuringALongInvocation_ReleasesTheMessageAndNothingIsLost()
     {
         var probe = new Probe { WorkDuration = TimeSpan.FromMinutes(5) };
-        var app = await StartWith<SlowWork>(probe, s => s["Hosting:DrainTimeout"] = "00:00:00.500");
+        var app = await StartWith<SlowWork>(probe, s => s["LocalHost:DrainTimeout"] = "00:00:00.500");
         await SendAsync("interrupted job");
         await probe.Started.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
@@ -125,7 +122,7 @@ public sealed class QueueTriggerTests
     public async Task ShutdownWhileAnInvocationCanFinish_FinishesItAndDeletesTheMessage()
     {
         var probe = new Probe { WorkDuration = TimeSpan.FromSeconds(1) };
-        var app = await StartWith<SlowWork>(probe, s => s["Hosting:DrainTimeout"] = "00:00:10");
+        var app = await StartWith<SlowWork>(probe, s => s["LocalHost:DrainTimeout"] = "00:00:04");
         await SendAsync("short job");
         await probe.Started.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
