@@ -69,6 +69,8 @@ public static class AutomationExtensions
         services.AddSingleton<StorageOperationCounter>();
         services.AddSingleton<StorageClients>();
         services.AddSingleton<EventPublisher>();
+        services.AddOptions<EffectOptions>().Bind(configuration.GetSection(EffectOptions.Section)).ValidateOnStart()
+            .Validate(o => o.Lease >= TimeSpan.FromSeconds(1), "Effects:Lease must be at least one second.");
         services.AddSingleton<EffectLedger>();
         return services;
     }

@@ -131,7 +131,7 @@ public sealed class CheckoutRecovery(
     /// <summary>A checkout that already has its flow: a repeat, an update, or an out-of-order older state.</summary>
     private async Task OnKnownCheckoutAsync(FlowInstance existing, CheckoutEvent checkout, bool isRetry, CancellationToken cancellationToken)
     {
-        var current = FlowState.Deserialize<RecoveryState>(existing.State);
+        var current = FlowStateJson.Deserialize<RecoveryState>(existing.State);
         if (current.StartedByEventId == checkout.Id)
         {
             // The event that started it, again: a retry may find the first wake-up never armed.

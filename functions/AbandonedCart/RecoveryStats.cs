@@ -47,7 +47,7 @@ public sealed class RecoveryStats(FlowEngine engine)
                 reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
             }
 
-            var state = FlowState.Deserialize<RecoveryState>(row.State);
+            var state = FlowStateJson.Deserialize<RecoveryState>(row.State);
             if (state.ReminderSentAt is not null) reminders++;
             if (state.CouponEmailSentAt is not null) couponEmails++;
             if (state.CouponCode is not null) coupons++;

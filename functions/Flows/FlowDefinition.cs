@@ -95,13 +95,13 @@ public sealed class FlowDefinition<TState> : IFlowDefinition where TState : clas
         return this;
     }
 
-    public TimeSpan WaitFor(int step, string state) => ((Func<TState, TimeSpan>)_bodies[step])(FlowState.Deserialize<TState>(state));
+    public TimeSpan WaitFor(int step, string state) => ((Func<TState, TimeSpan>)_bodies[step])(FlowStateJson.Deserialize<TState>(state));
 
     public async Task<StepRun> RunAsync(int step, FlowContext context, string state, CancellationToken cancellationToken)
     {
-        var run = new FlowStep<TState>(context, FlowState.Deserialize<TState>(state));
+        var run = new FlowStep<TState>(context, FlowStateJson.Deserialize<TState>(state));
         var result = await ((Func<FlowStep<TState>, CancellationToken, Task<StepResult>>)_bodies[step])(run, cancellationToken);
-        return new StepRun(result, FlowState.Serialize(run.State));
+        return new StepRun(result, FlowStateJson.Serialize(run.State));
     }
 
     private FlowDefinition<TState> Add(string name, FlowStepKind kind, Delegate body)
@@ -118,7 +118,7 @@ public static class FlowDefinition
     public static FlowDefinition<TState> Create<TState>(string name, int version) where TState : class => FlowDefinition<TState>.New(name, version);
 }
 
-public static class FlowState
+public static class FlowStateJson
 {
     // WARNING: flow state is stored as JSON in the Flows table with Json.Options; change a state type additively only.
     public static string Serialize<TState>(TState state) => JsonSerializer.Serialize(state, Json.Options);

@@ -104,7 +104,7 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
             DefinitionVersion = definition.Version,
             StartedAt = now,
             Subject = subject,
-            State = FlowState.Serialize(state),
+            State = FlowStateJson.Serialize(state),
         };
 
     public async Task<FlowInstance?> GetAsync(string storeId, string flowId, CancellationToken cancellationToken)
@@ -152,9 +152,9 @@ public sealed class FlowEngine(StorageClients storage, IFlowTimers timers, IEnum
         {
             var row = await GetAsync(storeId, flowId, cancellationToken);
             if (row is null) return false;
-            var next = update(FlowState.Deserialize<TState>(row.State));
+            var next = update(FlowStateJson.Deserialize<TState>(row.State));
             if (next is null) return false;
-            row.State = FlowState.Serialize(next);
+            row.State = FlowStateJson.Serialize(next);
             row.UpdatedAt = time.GetUtcNow();
             if (note.Length > 0) row.AddHistory(new FlowHistoryEntry(row.UpdatedAt, row.StepName, "Updated", note));
             try

@@ -20,9 +20,6 @@ public enum FlowStatus
     Skipped,
 }
 
-/// <summary>One line of a flow's history: what a step did and why.</summary>
-public sealed record FlowHistoryEntry(DateTimeOffset At, string Step, string Outcome, string Note);
-
 /// <summary>
 /// One running (or ended) flow: one row in the <c>Flows</c> table, PartitionKey = store id, RowKey = flow id,
 /// updated with ETag concurrency. <see cref="WakeId"/> names the wake-up message the flow waits for: any other

@@ -24,6 +24,10 @@ internal static class FunctionTriggers
     public static string? QueueName(FunctionContext context) =>
         Has(context, "queueTrigger") ? Attribute<QueueTriggerAttribute>(context)?.QueueName : null;
 
+    /// <summary>The queue message's body as the trigger received it.</summary>
+    public static string QueueMessageBody(FunctionContext context) =>
+        context.BindingContext.BindingData.TryGetValue("QueueTrigger", out var value) ? value?.ToString() ?? "" : "";
+
     /// <summary>A trigger's metadata value (e.g. <c>DequeueCount</c>), whatever form the host sent it in.</summary>
     public static string? BindingValue(FunctionContext context, string name) =>
         context.BindingContext.BindingData.TryGetValue(name, out var value) ? value?.ToString()?.Trim('"') : null;

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Automation.Effects;
 using Automation.Storage;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
@@ -33,6 +34,17 @@ internal sealed class QueueFailureMiddleware(StorageClients storage, IOptions<Ho
         {
             await next(context);
         }
+        catch (Exception thrown) when (Unwrap(thrown) is EffectInProgressException busy)
+        {
+            // Another attempt holds one of this message's effects (this copy is a duplicate delivery, or the holder died
+            // and its lease has not run out). Come back when the lease ends, without spending a dequeue: a copy of the
+            // message becomes visible then, and this one is done.
+            var delay = busy.LeaseUntil - time.GetUtcNow() + TimeSpan.FromSeconds(1);
+            var copy = await storage.QueueAsync(queue);
+            await copy.SendMessageAsync(FunctionTriggers.QueueMessageBody(context), visibilityTimeout: delay > TimeSpan.Zero ? delay : TimeSpan.FromSeconds(1),
+                timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: CancellationToken.None);
+            logger.LogInformation("{Function} found an effect in progress on {Queue}; retrying the message in {Delay}", context.FunctionDefinition.Name, queue, delay);
+        }
         catch (Exception thrown)
         {
             var failure = Unwrap(thrown);
@@ -45,7 +57,7 @@ internal sealed class QueueFailureMiddleware(StorageClients storage, IOptions<Ho
             }
 
             var envelope = new PoisonMessage(queue, context.FunctionDefinition.Name, FunctionTriggers.BindingValue(context, "Id") ?? "", attempt,
-                Describe(failure), time.GetUtcNow(), FunctionTriggers.BindingValue(context, "QueueTrigger") ?? "");
+                Describe(failure), time.GetUtcNow(), FunctionTriggers.QueueMessageBody(context));
             var poison = await storage.QueueAsync(QueueNames.Poison(queue));
             await poison.SendMessageAsync(BinaryData.FromObjectAsJson(envelope, Json.Options), timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: CancellationToken.None);
             logger.LogError("{Function} moved message {MessageId} to {Poison} after attempt {Attempt}: {Error}", context.FunctionDefinition.Name, envelope.MessageId, QueueNames.Poison(queue), attempt, envelope.Error);

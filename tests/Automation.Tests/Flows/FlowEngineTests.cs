@@ -31,7 +31,7 @@ public sealed class FlowEngineTests
         _timers = new RecordingTimers();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = Azurite.ConnectionString }).Build();
         _storage = new StorageClients(configuration, Options.Create(new StorageClientsOptions()), new StorageOperationCounter());
-        _ledger = new EffectLedger(_storage, _time);
+        _ledger = new EffectLedger(_storage, Options.Create(new EffectOptions()), _time);
         _hooks = new CrashingHooks();
         _effects = [];
     }
@@ -115,7 +115,7 @@ public sealed class FlowEngineTests
         await DeliverDueAsync(engine);
         var afterReminder = await engine.GetAsync(Store, "f1", CancellationToken.None);
         Assert.That(afterReminder!.StepName, Is.EqualTo("wait-24h"));
-        Assert.That(FlowState.Deserialize<TestState>(afterReminder.State).Sent, Is.EqualTo(1));
+        Assert.That(FlowStateJson.Deserialize<TestState>(afterReminder.State).Sent, Is.EqualTo(1));
 
         _time.Advance(TimeSpan.FromHours(24));
         await DeliverDueAsync(engine);

@@ -54,6 +54,8 @@ public sealed class TestApp : IAsyncDisposable
             ["Email:Security"] = "None",
             ["Email:FromAddress"] = "shop@example.test",
             ["Platforms:Retry:BaseDelay"] = "00:00:00.050",
+            // A killed test instance's effects resume after this long (production: a minute).
+            ["Effects:Lease"] = "00:00:03",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
