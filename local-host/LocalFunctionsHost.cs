@@ -22,8 +22,11 @@ public sealed class LocalHostSetup
     /// <summary>The types whose <c>[Function]</c> methods are served (by default every public type of the app).</summary>
     public IEnumerable<Type> FunctionTypes { get; set; } = typeof(AutomationExtensions).Assembly.GetExportedTypes();
 
-    /// <summary>Last word on configuration and services (tests point the host at their Azurite and fakes).</summary>
+    /// <summary>Configuration and services before the app registers its own (tests point the host at their Azurite).</summary>
     public Action<WebApplicationBuilder>? Configure { get; set; }
+
+    /// <summary>Last word on services, after the app's (tests stand fakes in for the app's own).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
 }
 
 /// <summary>
@@ -48,6 +51,7 @@ public static class LocalFunctionsHost
 
         var app = new LocalFunctionsApplicationBuilder(builder);
         setup.ConfigureApp(app);
+        setup.ConfigureServices?.Invoke(builder.Services);
 
         var configuration = builder.Configuration;
         var functions = FunctionCatalog.Discover(setup.FunctionTypes)

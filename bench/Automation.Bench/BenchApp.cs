@@ -18,11 +18,8 @@ public static class BenchApp
         var app = LocalFunctionsHost.Build([], new LocalHostSetup
         {
             ContentRoot = root,
-            Configure = b =>
-            {
-                b.Configuration.AddInMemoryCollection(settings);
-                services?.Invoke(b.Services);
-            },
+            Configure = b => b.Configuration.AddInMemoryCollection(settings),
+            ConfigureServices = services,
         });
         await app.StartAsync();
         return (app, new Uri($"http://127.0.0.1:{port}/"));

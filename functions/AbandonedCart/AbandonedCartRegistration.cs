@@ -9,7 +9,6 @@ public static class AbandonedCartRegistration
 {
     public static IServiceCollection AddAbandonedCart(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddFlows(configuration);
         services.AddOptions<AbandonedCartOptions>().Bind(configuration.GetSection(AbandonedCartOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AbandonedCartOptions>>(new AbandonedCartSettings.Validator(configuration));
         services.AddSingleton<AbandonedCartSettings>();
@@ -17,11 +16,12 @@ public static class AbandonedCartRegistration
         services.AddSingleton<ICheckoutStock, CheckoutStock>();
         services.AddSingleton<ICheckoutCoupons, CheckoutCoupons>();
         services.AddSingleton<RecoveryEmails>();
-        services.AddSingleton<AbandonedCheckoutFlow>();
-        services.AddSingleton<IFlowDefinition>(sp => sp.GetRequiredService<AbandonedCheckoutFlow>().Definition);
+        services.AddSingleton<RecoveryRecheck>();
+        services.AddSingleton<RecoveryCustomers>();
+        services.AddSingleton<RecoveryOutcomes>();
         services.AddSingleton<CheckoutRecovery>();
         services.AddSingleton<RecoveryStats>();
-
+        services.AddSingleton<IFlowStatusSource, RecoverySkips>();
         return services;
     }
 }

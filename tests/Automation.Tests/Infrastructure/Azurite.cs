@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Queues;
 
 namespace Automation.Tests.Infrastructure;
@@ -42,7 +43,14 @@ public static class Azurite
         var blobs = new BlobServiceClient(ConnectionString);
         await foreach (var container in blobs.GetBlobContainersAsync())
         {
-            await blobs.DeleteBlobContainerAsync(container.Name);
+            // A stopped app's Durable app lease may still be held on its container: break it, the app is gone.
+            var client = blobs.GetBlobContainerClient(container.Name);
+            if (container.Properties.LeaseState == Azure.Storage.Blobs.Models.LeaseState.Leased)
+            {
+                await client.GetBlobLeaseClient().BreakAsync(TimeSpan.Zero);
+            }
+
+            await client.DeleteAsync();
         }
 
         var queues = new QueueServiceClient(ConnectionString);

@@ -49,6 +49,7 @@ public sealed class TestApp : IAsyncDisposable
             ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00",
             ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:01",
             ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:controlQueueVisibilityTimeout"] = "00:00:20",
+            ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:workItemQueueVisibilityTimeout"] = "00:00:10",
             ["Email:SmtpHost"] = "127.0.0.1",
             ["Email:SmtpPort"] = MailSink.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:Security"] = "None",
@@ -66,11 +67,8 @@ public sealed class TestApp : IAsyncDisposable
         var setup = new LocalHostSetup
         {
             ContentRoot = contentRoot,
-            Configure = builder =>
-            {
-                builder.Configuration.AddInMemoryCollection(settings);
-                services?.Invoke(builder.Services);
-            },
+            Configure = builder => builder.Configuration.AddInMemoryCollection(settings),
+            ConfigureServices = services,
         };
         if (functions is not null) setup.FunctionTypes = [.. setup.FunctionTypes, .. functions];
         var app = LocalFunctionsHost.Build([], setup);
