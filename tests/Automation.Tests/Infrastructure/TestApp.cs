@@ -33,6 +33,11 @@ public sealed class TestApp : IAsyncDisposable
     public HttpClient Admin { get; }
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The HTTP endpoints the host serves: route pattern and methods.</summary>
+    public IReadOnlyList<(string Pattern, IReadOnlyList<string> Methods)> Endpoints =>
+        [.. ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints).OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Select(e => (e.RoutePattern.RawText ?? "", (IReadOnlyList<string>)(e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? [])))];
+
     /// <summary>Starts the app. <paramref name="keepStorage"/> keeps what an earlier app left (to test restarts and several instances).</summary>
     /// <param name="functions">Extra function classes (test probes) served beside the app's.</param>
     public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null, bool keepStorage = false, IEnumerable<Type>? functions = null)
