@@ -42,7 +42,16 @@ public static class Azurite
         var blobs = new BlobServiceClient(ConnectionString);
         await foreach (var container in blobs.GetBlobContainersAsync())
         {
-            await blobs.DeleteBlobContainerAsync(container.Name);
+            try
+            {
+                await blobs.DeleteBlobContainerAsync(container.Name);
+            }
+            catch (Azure.RequestFailedException ex) when (ex.ErrorCode == "LeaseIdMissing")
+            {
+                // A stopped app's Durable task hub left its app lease on the container: break it, as a new host would.
+                await Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlobLeaseClient(blobs.GetBlobContainerClient(container.Name)).BreakAsync(TimeSpan.Zero);
+                await blobs.DeleteBlobContainerAsync(container.Name);
+            }
         }
 
         var queues = new QueueServiceClient(ConnectionString);
