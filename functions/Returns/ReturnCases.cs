@@ -146,6 +146,14 @@ public sealed class ReturnCases(StorageClients storage)
         await table.UpdateEntityAsync(new TableEntity(storeId, rma) { ["Status"] = status }, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
+    /// <summary>The row's <c>Status</c> (<see cref="Decided"/>, <see cref="Done"/>, <see cref="NeedsAttention"/>), or null if there is no row.</summary>
+    public async Task<string?> GetStatusAsync(string storeId, string rma, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, rma, ["Status"], cancellationToken);
+        return row.HasValue ? row.Value!.GetString("Status") : null;
+    }
+
     /// <summary>Marks a return whose flow stopped, with what stopped it, for the operator's list.</summary>
     public async Task FlagAsync(string storeId, string rma, string problem, CancellationToken cancellationToken)
     {

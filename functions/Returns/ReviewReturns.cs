@@ -59,7 +59,14 @@ public sealed class ReviewReturns(StoreRegistry stores, ReturnPolicies policies,
         if (stores.Find(storeId) is null || policies.For(storeId) is not { } policy) return Results.NotFound();
         if (await cases.GetAsync(storeId, rma, cancellationToken) is not { } returnCase) return Results.NotFound();
         if (returnCase.Decision.Outcome != ReturnOutcome.ManualReview)
+        {
+            // Decided by an operator, and its flow has not closed it: the first hand-over may have failed after the
+            // decision was recorded (the operator saw a 5xx and asks again). Hand it over again; a flow already past
+            // its wait ignores the event.
+            if (returnCase.Decision.Rule.StartsWith("manual:", StringComparison.Ordinal) && await cases.GetStatusAsync(storeId, rma, cancellationToken) == ReturnCases.Decided)
+                await StartReturnFlow.AfterReviewAsync(durable, storeId, rma, new ReturnReviewed(returnCase.Decision.Outcome, returnCase.Decision.Rule), cancellationToken);
             return Results.Problem(detail: $"Return {rma} is {returnCase.Decision.Outcome}, not in review.", statusCode: StatusCodes.Status409Conflict);
+        }
 
         var value = returnCase.Decision.ItemsValue;
         ReturnDecision? decision = body.Decision?.Trim().ToLowerInvariant() switch

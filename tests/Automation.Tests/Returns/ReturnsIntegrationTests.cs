@@ -638,4 +638,25 @@ public sealed class ReturnsIntegrationTests
         Assert.That(_platform.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/refunds", StringComparison.Ordinal)), Is.Empty);
         Assert.That((await MailSink.WaitForAsync(e => e.ToAddress == "grace@example.com")).Single().Subject, Is.EqualTo($"Keep it: your return {rma} needs no shipping"));
     }
+
+    [Test]
+    public async Task ReviewDecisionRecordedButNotHandedToItsFlow_AskingAgainHandsItOver()
+    {
+        var answer = await ReadAsync(await AskAsync("careful", ShopifyRequest(items: [new { lineItemId = ShoesLine, quantity = 1, reason = "defective" }])));
+        await MailSink.WaitForAsync(e => e.ToAddress == Customer);
+
+        // The operator's first request recorded the decision and then failed (storage) before telling the waiting flow.
+        var cases = _app.Services.GetRequiredService<ReturnCases>();
+        var held = (await cases.GetAsync("careful", answer.Rma, CancellationToken.None))!;
+        var approved = new ReturnDecision(ReturnOutcome.Approved, "manual:approve", "Your return is approved.") { ItemsValue = held.Decision.ItemsValue };
+        Assert.That(await cases.ReplaceReviewedAsync(held with { Decision = approved, WarehouseId = "ams" }, CancellationToken.None), Is.True);
+
+        var again = await _app.Admin.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "approve" });
+
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        var flow = await FlowAsync("careful", answer.Rma);
+        Assert.That(flow.Status, Is.EqualTo(nameof(FlowState.Completed)));
+        Assert.That((await MailSink.WaitForAsync(e => e.Subject == $"Your return {answer.Rma} is approved")).Single().ToAddress, Is.EqualTo(Customer));
+        Assert.That(_platform.GraphQLRequests("mutation AttachReturnLabel"), Has.Count.EqualTo(1));
+    }
 }
