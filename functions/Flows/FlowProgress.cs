@@ -70,7 +70,7 @@ public sealed class FlowJournal
     public void Record(string step, string outcome, string note)
     {
         var history = _progress.History.Append(new FlowHistoryEntry(Now, step, outcome, note)).TakeLast(FlowProgress.MaxHistory).ToList();
-        _progress = _progress with { Step = step, History = history };
+        _progress = _progress with { Step = step, NextDueAt = null, History = history };
         Publish();
     }
 
