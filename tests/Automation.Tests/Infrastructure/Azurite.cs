@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Queues;
 
 namespace Automation.Tests.Infrastructure;
@@ -42,6 +44,13 @@ public static class Azurite
         var blobs = new BlobServiceClient(ConnectionString);
         await foreach (var container in blobs.GetBlobContainersAsync())
         {
+            // A running Durable task hub leases its app-lease container; a host stopped with force leaves the lease to
+            // expire, and a leased container cannot be deleted.
+            if (container.Properties.LeaseState == LeaseState.Leased)
+            {
+                await blobs.GetBlobContainerClient(container.Name).GetBlobLeaseClient().BreakAsync(TimeSpan.Zero);
+            }
+
             await blobs.DeleteBlobContainerAsync(container.Name);
         }
 
