@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the whole thing locally and shows the automations working:
 #   Azurite and maildev on 127.0.0.1 (data under .local/, git-ignored), a stand-in for the Shopify and WooCommerce
-#   Admin APIs (the demo stores' "platform"), and the app on http://127.0.0.1:7071 with two demo stores;
+#   Admin APIs (the demo stores' "platform"), and the app's functions on http://127.0.0.1:7071 (served by the local
+#   host, with orchestrations on the Durable Task engine over Azurite) with two demo stores;
 #   then sends signed demo webhooks and prints what became of them. Ctrl+C stops everything this script started.
 # Installs what is missing from the project's own files (npm ci, dotnet restore/build) on a fresh machine.
 set -euo pipefail
@@ -67,6 +68,8 @@ export ASPNETCORE_URLS="http://127.0.0.1:$APP_PORT"
 export Email__SmtpHost=127.0.0.1 Email__SmtpPort="$smtp" Email__Security=None Email__FromAddress=hello@demo-store.test Email__FromName="Demo Store"
 export Admin__ApiKey=${Admin__ApiKey:-local-admin-key}
 export AzureFunctionsJobHost__extensions__queues__maxPollingInterval=00:00:01
+# The demo's waits are seconds long: poll Durable's queues at most every second (host.json ships a longer interval).
+export AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval=00:00:01
 # The demo stores (demo-stores.env). Their names have hyphens, which a shell variable cannot, so they go through env.
 demo_settings=()
 while IFS= read -r line; do
@@ -78,7 +81,8 @@ demo_settings+=("Stores__demo-shopify__Restock__PublicBaseUrl=http://127.0.0.1:$
 demo_settings+=("AbandonedCart__PublicBaseUrl=http://127.0.0.1:$APP_PORT")
 demo_settings+=("Logging__LogLevel__Microsoft.AspNetCore=Warning")
 
-env "${demo_settings[@]}" dotnet functions/bin/Release/net10.0/Automation.dll > .local/app.log 2>&1 & pids+=($!)
+# The app's functions, served by the local host (the Functions host cannot be installed here; see README "Three ways to run").
+env "${demo_settings[@]}" dotnet local-host/bin/Release/net10.0/Automation.LocalHost.dll > .local/app.log 2>&1 & pids+=($!)
 wait_for "http://127.0.0.1:$APP_PORT/api/health" "the app"
 
 cat <<INFO

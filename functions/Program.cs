@@ -1,4 +1,7 @@
-using Automation.Hosting;
+using Automation;
+using Microsoft.Azure.Functions.Worker.Builder;
 
-var app = AutomationApp.Build(args);
-await app.RunAsync();
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.AddAutomation();
+builder.Build().Run();

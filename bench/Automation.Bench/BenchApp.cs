@@ -1,4 +1,4 @@
-using Automation.Hosting;
+using Automation.LocalHost;
 using Automation.Tests.Infrastructure;
 
 namespace Automation.Bench;
@@ -6,14 +6,21 @@ namespace Automation.Bench;
 /// <summary>Boots the real app for a benchmark against the bench's own Azurite (started on free loopback ports).</summary>
 public static class BenchApp
 {
-    public static async Task<(WebApplication App, Uri BaseAddress)> StartAsync(Dictionary<string, string?> settings)
+    public static async Task<(WebApplication App, Uri BaseAddress)> StartAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var port = LocalServices.FreePort();
         settings["AzureWebJobsStorage"] = Azurite.ConnectionString;
         settings["urls"] = $"http://127.0.0.1:{port}";
         settings.TryAdd("Logging:LogLevel:Default", "Warning");
         settings.TryAdd("Logging:LogLevel:Microsoft.AspNetCore", "Error");
-        var app = AutomationApp.Build([], Directory.CreateTempSubdirectory("automation-bench-").FullName, b => b.Configuration.AddInMemoryCollection(settings));
+        var root = Directory.CreateTempSubdirectory("automation-bench-").FullName;
+        File.Copy(Path.Combine(LocalServices.RepositoryRoot, "host.json"), Path.Combine(root, "host.json"));
+        var app = LocalFunctionsHost.Build([], new LocalHostSetup
+        {
+            ContentRoot = root,
+            Configure = b => b.Configuration.AddInMemoryCollection(settings),
+            ConfigureServices = services,
+        });
         await app.StartAsync();
         return (app, new Uri($"http://127.0.0.1:{port}/"));
     }

@@ -16,6 +16,7 @@ public static class Demo
     private const string WooSource = "https://demo-woo.example.com/";
     private const string WooSecret = "demo-woo-secret";
     private const string Shop = "demo-shopify";
+    private const string ShopifyCheckoutEmail = "ann.buyer@example.com"; // shopify/checkouts.create.json
     private const long MugGreenInventoryItem = 50317562216520;
     private const long MugBlueInventoryItem = 50317562183752;
     private const long Warehouse = 78901234567;
@@ -133,7 +134,8 @@ public static class Demo
         if (emails.Count < ExpectedEmails) problems.Add($"{emails.Count} of {ExpectedEmails} emails arrived");
 
         Step("8. The Shopify checkout's recovery flow (GET api/flows/{store}/{flowId})");
-        var flowId = RecoveryCustomers.FlowId(Shop, "5f8b5a1a8cc0dbd3d2f1d9ac4e3c0f11"); // the checkout token
+        // One flow per store and customer: the instance id comes from the checkout's email.
+        var flowId = RecoveryIds.InstanceId(Shop, RecoveryIds.CustomerKey(ShopifyCheckoutEmail));
         using (var response = await http.GetAsync($"api/flows/{Shop}/{flowId}"))
         {
             if (!response.IsSuccessStatusCode)

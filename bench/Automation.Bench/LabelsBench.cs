@@ -56,7 +56,6 @@ public static class LabelsBench
                 ["AzureWebJobs.PurgeOldDeliveries.Disabled"] = "true",
                 ["AzureWebJobs.RecordComplianceRequest.Disabled"] = "true",
                 ["AzureWebJobs.HandleReturnEvent.Disabled"] = "true",
-                ["AzureWebJobs.CarryOutReturnDecision.Disabled"] = "true",
             });
             await using var _ = app;
             var storage = app.Services.GetRequiredService<LabelStorage>();

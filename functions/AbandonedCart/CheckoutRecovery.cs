@@ -1,19 +1,20 @@
 using Automation.Events;
-using Automation.Flows;
 using Automation.Stores;
-using Azure;
-using Azure.Data.Tables;
+using DurableTask.Core.Exceptions;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Automation.AbandonedCart;
 
 /// <summary>
-/// What the abandoned-cart queue's events do: a checkout starts (or updates, or replaces) a recovery flow if the
-/// start conditions allow; an order, a closed checkout or an unsubscribe ends it; an order within the attribution
-/// window of a recovery message records the revenue; a redaction request erases the customer.
+/// What the abandoned-cart queue's events do to the customers' flows: a checkout starts one if the start conditions
+/// allow (or updates or replaces the customer's running flow); an order, a closed checkout or an unsubscribe reach the
+/// running flow as external events; an order after a flow ended may still be attributed to it; a redaction erases the
+/// customer. Every flow is the orchestration instance <see cref="RecoveryIds.InstanceId"/> of its store and customer.
 /// </summary>
 public sealed class CheckoutRecovery(
-    FlowEngine engine,
-    AbandonedCheckoutFlow flow,
+    RecoveryCustomers customers,
+    RecoveryOutcomes outcomes,
     StoreRegistry stores,
     AbandonedCartSettings settings,
     TimeProvider time,
@@ -21,7 +22,7 @@ public sealed class CheckoutRecovery(
 {
     // ── Trigger: a checkout with an email and at least one item ──
 
-    public async Task OnCheckoutAsync(CheckoutEvent checkout, bool isRetry, CancellationToken cancellationToken)
+    public async Task OnCheckoutAsync(DurableTaskClient client, CheckoutEvent checkout, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(checkout.Email) || checkout.LineItems.Count == 0)
         {
@@ -29,8 +30,7 @@ public sealed class CheckoutRecovery(
             return;
         }
 
-        var store = stores.Find(checkout.StoreId);
-        if (store is null)
+        if (stores.Find(checkout.StoreId) is not { } store)
         {
             logger.LogWarning("Checkout event {EventId} names unknown store {StoreId}; ignored", checkout.Id, checkout.StoreId);
             return;
@@ -39,216 +39,162 @@ public sealed class CheckoutRecovery(
         var options = settings.For(store.Id);
         if (!options.Enabled) return;
 
-        var table = await engine.TableAsync();
-        var flowId = RecoveryCustomers.FlowId(store.Id, checkout.CheckoutId);
-        var customerKey = RecoveryCustomers.Key(checkout.Email);
-        var state = new RecoveryState
-        {
-            CheckoutId = checkout.CheckoutId,
-            CustomerKey = customerKey,
-            CustomerId = checkout.CustomerId,
-            Email = checkout.Email.Trim(),
-            FirstName = checkout.FirstName,
-            RecoveryUrl = checkout.RecoveryUrl,
-            Currency = checkout.Currency,
-            TotalPrice = checkout.TotalPrice,
-            LineItems = checkout.LineItems,
-            CheckoutUpdatedAt = checkout.OccurredAt,
-            StartedByEventId = checkout.Id,
-            Settings = RecoverySettings.From(options),
-        };
+        var customerKey = RecoveryIds.CustomerKey(checkout.Email);
+        var instanceId = RecoveryIds.InstanceId(store.Id, customerKey);
+        var state = NewState(store, options, checkout, customerKey, instanceId);
+        var customer = await customers.GetAsync(store.Id, customerKey, cancellationToken);
 
-        // The common case first, in one transaction: a new checkout from a customer we have never written to.
-        var skip = StartSkipReason(store, options, checkout, customer: null);
-        if (skip is null)
+        // ── Conditions: consent, unsubscribed, already ordered, cooldown ──
+        var skip = SkipReason(store, options, checkout, customer);
+        if (skip is null && IsInCooldown(options, checkout, customer) is { } cooldown && !await IsRunningAsync(client, instanceId, cancellationToken))
         {
-            var started = await TryStartAsync(table, store.Id, flowId, state, checkout, existingCustomer: null, cancellationToken);
-            if (started == StartAttempt.Done) return;
+            skip = cooldown;
         }
 
-        for (var attempt = 0; attempt < 5; attempt++)
+        if (skip is not null)
         {
-            var existing = await engine.GetAsync(store.Id, flowId, cancellationToken);
-            if (existing is not null && existing.StatusValue != FlowStatus.Skipped)
-            {
-                await OnKnownCheckoutAsync(existing, checkout, isRetry, cancellationToken);
-                return;
-            }
-
-            var customer = await RecoveryCustomers.GetAsync(table, store.Id, RecoveryCustomers.CustomerRow(customerKey), cancellationToken);
-            skip = StartSkipReason(store, options, checkout, customer);
-            // One active flow per customer: a newer checkout replaces the older flow; an ended one leaves a cooldown.
-            var replaced = skip is null && customer?.GetString("ActiveFlowId") is { } activeFlowId && activeFlowId != flowId
-                && await engine.ExitAsync(store.Id, activeFlowId, AbandonedCheckoutFlow.Replaced, "a newer checkout from the same customer started its own flow", cancellationToken);
-            if (skip is null && !replaced && customer?.GetDateTimeOffset("LastStartedAt") is { } last && time.GetUtcNow() - last < options.Cooldown)
-            {
-                skip = $"cooldown: the customer's last recovery flow started {last:u}, within {options.Cooldown}";
-            }
-
-            if (skip is not null)
-            {
-                logger.LogInformation("Recovery flow {FlowId} for store {StoreId} skipped: {Reason}", flowId, store.Id, skip);
-                await engine.RecordSkippedAsync(flow.Definition, store.Id, flowId, state, customerKey, skip, cancellationToken, existing?.ETag);
-                return;
-            }
-
-            var outcome = await TryStartAsync(table, store.Id, flowId, state, checkout, customer, cancellationToken, existing?.ETag);
-            if (outcome == StartAttempt.Done) return;
-        }
-
-        throw new InvalidOperationException($"Recovery flow {flowId} kept conflicting while starting; the event will be retried.");
-    }
-
-    /// <summary>Start conditions. Null: start. (Cooldown and replacement are decided with the customer's row.)</summary>
-    private static string? StartSkipReason(Store store, AbandonedCartOptions options, CheckoutEvent checkout, TableEntity? customer)
-    {
-        if (!store.AutomationsEnabled) return "store automations are disabled";
-        if (options.RequireMarketingConsent && !checkout.AcceptsMarketing) return "no marketing consent (required by the store's settings)";
-        if (customer?.GetBoolean("Unsubscribed") == true) return "the customer unsubscribed from recovery emails";
-        if (customer?.GetDateTimeOffset("LastOrderAt") is { } ordered && ordered >= checkout.OccurredAt)
-            return $"the customer placed an order ({ordered:u}) after this checkout";
-        return null;
-    }
-
-    private enum StartAttempt { Done, CustomerExists, Conflict }
-
-    private async Task<StartAttempt> TryStartAsync(TableClient table, string storeId, string flowId, RecoveryState state, CheckoutEvent checkout, TableEntity? existingCustomer,
-        CancellationToken cancellationToken, ETag? replacing = null)
-    {
-        var companions = RecoveryCustomers.ForStart(storeId, state.CustomerKey, checkout.CustomerId, flowId, time.GetUtcNow(), existingCustomer);
-        try
-        {
-            var outcome = await engine.StartAsync(flow.Definition, storeId, flowId, state, state.CustomerKey,
-                $"{checkout.GetType().Name} {checkout.Id}: {checkout.LineItems.Count} items, {checkout.TotalPrice} {checkout.Currency}", companions, cancellationToken, replacing);
-            return outcome == FlowStartOutcome.Started ? StartAttempt.Done : StartAttempt.Conflict;
-        }
-        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && ex.FailedTransactionActionIndex == 1)
-        {
-            return StartAttempt.CustomerExists;
-        }
-    }
-
-    /// <summary>A checkout that already has its flow: a repeat, an update, or an out-of-order older state.</summary>
-    private async Task OnKnownCheckoutAsync(FlowInstance existing, CheckoutEvent checkout, bool isRetry, CancellationToken cancellationToken)
-    {
-        var current = FlowState.Deserialize<RecoveryState>(existing.State);
-        if (current.StartedByEventId == checkout.Id)
-        {
-            // The event that started it, again: a retry may find the first wake-up never armed.
-            if (isRetry) await engine.RearmIfUnstartedAsync(existing, cancellationToken);
+            logger.LogInformation("Recovery for a customer of store {StoreId} skipped: {Reason}", store.Id, skip);
+            await customers.RecordSkipAsync(store.Id, customerKey, checkout, customer, skip, cancellationToken);
             return;
         }
 
-        if (!existing.IsActive || checkout.OccurredAt <= current.CheckoutUpdatedAt) return;
-        await engine.UpdateStateAsync<RecoveryState>(existing.StoreId, existing.FlowId, s => checkout.OccurredAt <= s.CheckoutUpdatedAt ? null : s with
+        // ── Action: start the customer's flow, or hand the checkout to the one running ──
+        try
         {
-            LineItems = checkout.LineItems,
-            TotalPrice = checkout.TotalPrice,
-            RecoveryUrl = checkout.RecoveryUrl ?? s.RecoveryUrl,
-            FirstName = checkout.FirstName ?? s.FirstName,
-            CheckoutUpdatedAt = checkout.OccurredAt,
-        }, $"checkout updated: {checkout.LineItems.Count} items, {checkout.TotalPrice} {checkout.Currency}", cancellationToken);
-    }
-
-    // ── Exits ──
-
-    public async Task OnCheckoutClosedAsync(CheckoutClosed closed, CancellationToken cancellationToken) =>
-        await engine.ExitAsync(closed.StoreId, RecoveryCustomers.FlowId(closed.StoreId, closed.CheckoutId), AbandonedCheckoutFlow.CheckoutClosed, $"checkout {closed.Reason}", cancellationToken);
-
-    /// <summary>An order ends the customer's flow (matched on checkout, customer id or email) and may be attributed to it.</summary>
-    public async Task OnOrderPlacedAsync(OrderPlaced order, CancellationToken cancellationToken)
-    {
-        var table = await engine.TableAsync();
-        var candidates = new List<string>();
-        if (order.CheckoutId is { Length: > 0 } checkoutId) candidates.Add(RecoveryCustomers.FlowId(order.StoreId, checkoutId));
-        if (order.Email is { Length: > 0 } email)
-        {
-            var customerKey = RecoveryCustomers.Key(email);
-            if (await RecoveryCustomers.GetAsync(table, order.StoreId, RecoveryCustomers.CustomerRow(customerKey), cancellationToken) is { } customer)
-            {
-                if (customer.GetString("ActiveFlowId") is { } active) candidates.Add(active);
-                if (customer.GetString("LastFlowId") is { } last) candidates.Add(last);
-            }
-
-            // Events are not ordered: a checkout event processed after this order must not start a flow.
-            await RecoveryCustomers.RecordOrderAsync(table, order.StoreId, customerKey, order.OccurredAt, cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(CheckoutRecoveryOrchestrator.Name, state, new StartOrchestrationOptions(instanceId), cancellationToken);
+            await customers.RecordStartAsync(state, checkout, cancellationToken);
+            logger.LogInformation("Recovery flow {FlowId} started for store {StoreId}", state.FlowId, store.Id);
         }
-
-        if (order.CustomerId is { } customerId
-            && await RecoveryCustomers.GetAsync(table, order.StoreId, RecoveryCustomers.CustomerIdRow(customerId), cancellationToken) is { } byId
-            && byId.GetString("LastFlowId") is { } lastById)
+        catch (OrchestrationAlreadyExistsException)
         {
-            candidates.Add(lastById);
-        }
-
-        foreach (var flowId in candidates.Distinct())
-        {
-            await AttributeAsync(order, flowId, cancellationToken);
-            await engine.ExitAsync(order.StoreId, flowId, AbandonedCheckoutFlow.OrderPlaced, $"order {order.OrderNumber ?? order.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture)}", cancellationToken);
+            // The running flow decides: the same checkout, newer, updates it; another checkout replaces it.
+            await client.RaiseEventAsync(instanceId, RecoveryEvents.CheckoutChanged, state, cancellationToken);
+            if (customer?.LastCheckoutId == checkout.CheckoutId) await customers.RecordCheckoutAsync(store.Id, customerKey, checkout, cancellationToken);
+            else await customers.RecordStartAsync(state, checkout, cancellationToken);
         }
     }
 
-    private async Task AttributeAsync(OrderPlaced order, string flowId, CancellationToken cancellationToken)
+    /// <summary>Start conditions decided without the flow's instance. Null: go on.</summary>
+    private static string? SkipReason(Store store, AbandonedCartOptions options, CheckoutEvent checkout, RecoveryCustomer? customer)
     {
-        await engine.UpdateStateAsync<RecoveryState>(order.StoreId, flowId, s =>
-        {
-            if (s.RecoveredOrderId is not null || s.LastMessageAt is not { } lastMessage || s.ReminderSentAt is not { } firstMessage) return null;
-            if (order.OccurredAt < firstMessage || order.OccurredAt - lastMessage > s.Settings.AttributionWindow) return null;
-            var usedCoupon = s.CouponCode is not null && order.DiscountCodes.Any(c => string.Equals(c, s.CouponCode, StringComparison.OrdinalIgnoreCase));
-            var winner = usedCoupon || (s.CouponEmailSentAt is { } couponAt && order.OccurredAt >= couponAt)
-                ? AbandonedCheckoutFlow.SendCouponEmailStep
-                : AbandonedCheckoutFlow.SendReminderStep;
-            return s with { RecoveredOrderId = order.OrderId, RecoveredRevenue = order.TotalPrice, RecoveredBy = winner };
-        }, $"recovered: order {order.OrderId} ({order.TotalPrice} {order.Currency}) after a recovery message", cancellationToken);
+        if (!store.AutomationsEnabled) return "store automations are disabled";
+        if (options.RequireMarketingConsent && !checkout.AcceptsMarketing) return "no marketing consent (required by the store's settings)";
+        if (customer?.Unsubscribed == true) return "the customer unsubscribed from recovery emails";
+        if (customer?.LastOrderAt is { } ordered && ordered >= checkout.OccurredAt) return $"the customer placed an order ({ordered:u}) after this checkout";
+        return null;
     }
 
-    /// <summary>The customer clicked the unsubscribe link: no more recovery emails, and the active flow ends now.</summary>
-    public async Task UnsubscribeAsync(string storeId, string customerKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// No new flow within <c>Cooldown</c> of the start of the customer's last one — unless that one is still running
+    /// (then this checkout replaces or updates it), or it was this very event that started it (a retried start).
+    /// </summary>
+    private string? IsInCooldown(AbandonedCartOptions options, CheckoutEvent checkout, RecoveryCustomer? customer) =>
+        customer?.LastStartedAt is { } last && time.GetUtcNow() - last < options.Cooldown && customer.LastStartEventId != checkout.Id
+            ? $"cooldown: the customer's last recovery flow started {last:u}, within {options.Cooldown}"
+            : null;
+
+    private RecoveryState NewState(Store store, AbandonedCartOptions options, CheckoutEvent checkout, string customerKey, string instanceId) => new()
     {
-        var table = await engine.TableAsync();
-        await RecoveryCustomers.MarkUnsubscribedAsync(table, storeId, customerKey, time.GetUtcNow(), cancellationToken);
-        var customer = await RecoveryCustomers.GetAsync(table, storeId, RecoveryCustomers.CustomerRow(customerKey), cancellationToken);
-        if (customer?.GetString("ActiveFlowId") is { } active)
-            await engine.ExitAsync(storeId, active, AbandonedCheckoutFlow.Unsubscribed, "the customer unsubscribed", cancellationToken);
+        StoreId = store.Id,
+        FlowId = RecoveryIds.FlowId(instanceId, checkout.Id),
+        StartedAt = time.GetUtcNow(),
+        CheckoutId = checkout.CheckoutId,
+        CustomerKey = customerKey,
+        CustomerId = checkout.CustomerId,
+        Email = checkout.Email!.Trim(),
+        FirstName = checkout.FirstName,
+        RecoveryUrl = checkout.RecoveryUrl,
+        Currency = checkout.Currency,
+        TotalPrice = checkout.TotalPrice,
+        LineItems = checkout.LineItems,
+        CheckoutUpdatedAt = checkout.OccurredAt,
+        StartedByEventId = checkout.Id,
+        Settings = RecoverySettings.From(options, store.TimeZone),
+    };
+
+    // ── Exits: events to the customer's running flow ──
+
+    public async Task OnCheckoutClosedAsync(DurableTaskClient client, CheckoutClosed closed, CancellationToken cancellationToken)
+    {
+        if (await customers.FindKeyAsync(closed.StoreId, RecoveryCustomers.CheckoutRow(closed.CheckoutId), cancellationToken) is not { } customerKey) return;
+        await RaiseIfRunningAsync(client, RecoveryIds.InstanceId(closed.StoreId, customerKey), RecoveryEvents.CheckoutClosed, new ClosedCheckout(closed.CheckoutId, closed.Reason), cancellationToken);
     }
 
-    // ── Compliance: erase what this automation holds about the customer ──
-
-    public async Task OnCustomerRedactAsync(CustomerRedactRequested redact, CancellationToken cancellationToken)
+    /// <summary>An order ends the customer's running flow (found by email, customer id or checkout), or is attributed to the flow that just ended.</summary>
+    public async Task OnOrderPlacedAsync(DurableTaskClient client, OrderPlaced order, CancellationToken cancellationToken)
     {
-        var table = await engine.TableAsync();
-        var keys = new HashSet<string>();
-        if (redact.Email is { Length: > 0 } email) keys.Add(RecoveryCustomers.Key(email));
-        if (redact.CustomerId is { } id
-            && await RecoveryCustomers.GetAsync(table, redact.StoreId, RecoveryCustomers.CustomerIdRow(id), cancellationToken) is { } byId)
-        {
-            if (byId.GetString("CustomerKey") is { } key) keys.Add(key);
-            await table.DeleteEntityAsync(redact.StoreId, byId.RowKey, ETag.All, cancellationToken);
-        }
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        if (order.Email is { Length: > 0 } email) keys.Add(RecoveryIds.CustomerKey(email));
+        if (order.CustomerId is { } customerId && await customers.FindKeyAsync(order.StoreId, RecoveryCustomers.CustomerIdRow(customerId), cancellationToken) is { } byId) keys.Add(byId);
+        if (order.CheckoutId is { Length: > 0 } checkoutId && await customers.FindKeyAsync(order.StoreId, RecoveryCustomers.CheckoutRow(checkoutId), cancellationToken) is { } byCheckout) keys.Add(byCheckout);
 
-        var erased = 0;
-        foreach (var key in keys)
+        var summary = new RecoveryOrder(order.OrderId, order.OrderNumber, order.TotalPrice, order.Currency, order.DiscountCodes, order.OccurredAt);
+        foreach (var customerKey in keys)
         {
-            // Deleting the rows also ends the flows: a wake-up for a missing flow does nothing.
-            await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {redact.StoreId} and Subject eq {key}"), select: ["RowKey"], cancellationToken: cancellationToken))
+            // First on the customer (events are not ordered: a later checkout event must not start a flow; and a flow
+            // that ends before it hears of the order attributes it from here).
+            await customers.RecordOrderAsync(order.StoreId, customerKey, order, cancellationToken);
+            var instanceId = RecoveryIds.InstanceId(order.StoreId, customerKey);
+            if (await RaiseIfRunningAsync(client, instanceId, RecoveryEvents.OrderPlaced, summary, cancellationToken)) continue;
+            if ((await customers.GetAsync(order.StoreId, customerKey, cancellationToken))?.LastFlowId is { } lastFlow
+                && await outcomes.AttributeAsync(order.StoreId, lastFlow, summary, cancellationToken))
             {
-                await table.DeleteEntityAsync(redact.StoreId, row.RowKey, ETag.All, cancellationToken);
-                erased++;
-            }
-
-            var customer = await RecoveryCustomers.GetAsync(table, redact.StoreId, RecoveryCustomers.CustomerRow(key), cancellationToken);
-            if (customer is null) continue;
-            if (customer.GetBoolean("Unsubscribed") == true)
-            {
-                // Keep only the suppression (a hash and a flag), so an erased customer is not emailed again.
-                await table.UpsertEntityAsync(new TableEntity(redact.StoreId, customer.RowKey) { ["Unsubscribed"] = true }, TableUpdateMode.Replace, cancellationToken);
-            }
-            else
-            {
-                await table.DeleteEntityAsync(redact.StoreId, customer.RowKey, ETag.All, cancellationToken);
+                logger.LogInformation("Order {OrderId} of store {StoreId} attributed to ended recovery flow {FlowId}", order.OrderId, order.StoreId, lastFlow);
             }
         }
+    }
 
-        logger.LogInformation("Redaction for store {StoreId}: erased {Count} recovery flows", redact.StoreId, erased);
+    /// <summary>The customer clicked the unsubscribe link: no more recovery emails, and the running flow ends now.</summary>
+    public async Task UnsubscribeAsync(DurableTaskClient client, string storeId, string customerKey, CancellationToken cancellationToken)
+    {
+        await customers.MarkUnsubscribedAsync(storeId, customerKey, cancellationToken);
+        await RaiseIfRunningAsync(client, RecoveryIds.InstanceId(storeId, customerKey), RecoveryEvents.Unsubscribed, "unsubscribed", cancellationToken);
+    }
+
+    // ── Compliance: erase what this automation holds about the customer, Durable history included ──
+
+    public async Task OnCustomerRedactAsync(DurableTaskClient client, CustomerRedactRequested redact, CancellationToken cancellationToken)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        if (redact.Email is { Length: > 0 } email) keys.Add(RecoveryIds.CustomerKey(email));
+        if (redact.CustomerId is { } id && await customers.FindKeyAsync(redact.StoreId, RecoveryCustomers.CustomerIdRow(id), cancellationToken) is { } byId) keys.Add(byId);
+
+        foreach (var customerKey in keys)
+        {
+            var instanceId = RecoveryIds.InstanceId(redact.StoreId, customerKey);
+            await customers.EraseAsync(redact.StoreId, customerKey, cancellationToken);
+            await outcomes.EraseAsync(redact.StoreId, instanceId, cancellationToken);
+            await EraseInstanceAsync(client, instanceId, cancellationToken);
+        }
+
+        logger.LogInformation("Redaction for store {StoreId}: erased the recovery flows of {Count} customer key(s)", redact.StoreId, keys.Count);
+    }
+
+    /// <summary>Terminates the customer's running flow and purges its history and inputs (which hold the email).</summary>
+    private async Task EraseInstanceAsync(DurableTaskClient client, string instanceId, CancellationToken cancellationToken)
+    {
+        var instance = await client.GetInstanceAsync(instanceId, cancellationToken);
+        if (instance is null) return;
+        if (!instance.IsCompleted)
+        {
+            await client.TerminateInstanceAsync(instanceId, "erased on the customer's request", cancellationToken);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(TimeSpan.FromSeconds(30));
+            // Termination is asynchronous; if it has not happened within the wait, the message is retried.
+            await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: false, wait.Token);
+        }
+
+        await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken);
+    }
+
+    private static async Task<bool> IsRunningAsync(DurableTaskClient client, string instanceId, CancellationToken cancellationToken) =>
+        await client.GetInstanceAsync(instanceId, cancellationToken) is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended };
+
+    /// <summary>Events for an instance that is not running are not sent (Durable would drop them, after a queue round trip).</summary>
+    private static async Task<bool> RaiseIfRunningAsync(DurableTaskClient client, string instanceId, string eventName, object payload, CancellationToken cancellationToken)
+    {
+        if (!await IsRunningAsync(client, instanceId, cancellationToken)) return false;
+        await client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
+        return true;
     }
 }

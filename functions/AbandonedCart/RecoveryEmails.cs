@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Automation.Email;
-using Automation.Flows;
 
 namespace Automation.AbandonedCart;
 
@@ -11,10 +10,11 @@ public sealed class RecoveryEmails(IEmailSender sender, AbandonedCartSettings se
 {
     private readonly ConcurrentDictionary<string, LiquidTemplate> _parsed = new();
 
-    public async Task<string> SendAsync(RecoveryEmail kind, FlowContext context, RecoveryState state, CancellationToken cancellationToken)
+    public async Task<string> SendAsync(RecoveryEmail kind, RecoveryStep step, CancellationToken cancellationToken)
     {
-        var options = settings.For(context.StoreId);
-        var unsubscribeUrl = $"{options.PublicBaseUrl.TrimEnd('/')}/api/unsubscribe?token={Uri.EscapeDataString(tokens.Create(context.StoreId, state.CustomerKey))}";
+        var state = step.State;
+        var options = settings.For(state.StoreId);
+        var unsubscribeUrl = $"{options.PublicBaseUrl.TrimEnd('/')}/api/unsubscribe?token={Uri.EscapeDataString(tokens.Create(state.StoreId, state.CustomerKey))}";
         var model = Model(state, options, unsubscribeUrl);
         var t = options.Templates;
         var (subject, html, text) = kind == RecoveryEmail.Reminder
@@ -22,8 +22,8 @@ public sealed class RecoveryEmails(IEmailSender sender, AbandonedCartSettings se
             : (t.CouponSubject ?? DefaultTemplates.CouponSubject, t.CouponHtml ?? DefaultTemplates.CouponHtml, t.CouponText ?? DefaultTemplates.CouponText);
 
         var message = new EmailMessage(
-            context.StoreId,
-            context.EffectKey(),
+            state.StoreId,
+            step.EffectKey,
             state.Email,
             Template(subject).Render(model).Trim(),
             Template(html).Render(model, html: true),

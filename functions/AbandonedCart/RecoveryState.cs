@@ -2,10 +2,19 @@ using Automation.Events;
 
 namespace Automation.AbandonedCart;
 
-/// <summary>What a recovery flow knows: the checkout, the settings it started with, and what it has done.</summary>
-// WARNING: stored as JSON in running flows' rows; add properties, never rename or remove them.
+/// <summary>
+/// What a recovery flow knows: whose checkout, the settings it started with, and what it has done. The orchestration's
+/// input (and what a replacement continues with), so it holds the email and name the messages need.
+/// </summary>
+// WARNING: the input and history of running orchestrations; add properties, never rename or remove them.
 public sealed record RecoveryState
 {
+    public required string StoreId { get; init; }
+
+    /// <summary>This flow's run (instance id + the event that started it): the base of every effect key and of the coupon code.</summary>
+    public required string FlowId { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+
     public required string CheckoutId { get; init; }
     public required string CustomerKey { get; init; }
     public long? CustomerId { get; init; }
@@ -28,9 +37,9 @@ public sealed record RecoveryState
     public DateTimeOffset? CouponExpiresAt { get; init; }
     public DateTimeOffset? CouponEmailSentAt { get; init; }
 
-    public long? RecoveredOrderId { get; init; }
-    public decimal? RecoveredRevenue { get; init; }
-    public string? RecoveredBy { get; init; }
+    /// <summary>The flow this one replaced (a newer checkout from the same customer), and that flow's history.</summary>
+    public string? ReplacedFlowId { get; init; }
+    public IReadOnlyList<Flows.FlowHistoryEntry>? CarriedHistory { get; init; }
 
     public DateTimeOffset? LastMessageAt => CouponEmailSentAt ?? ReminderSentAt;
 }
@@ -46,8 +55,23 @@ public sealed record RecoverySettings(
     TimeSpan QuietHoursStart,
     TimeSpan QuietHoursEnd,
     bool CheckStock,
-    TimeSpan AttributionWindow)
+    TimeSpan AttributionWindow,
+    string TimeZone)
 {
-    public static RecoverySettings From(AbandonedCartOptions o) =>
-        new(o.ReminderDelay, o.CouponDelay, o.SendCoupon, o.CouponPercent, o.CouponValidity, o.CouponPrefix, o.QuietHoursStart, o.QuietHoursEnd, o.CheckStock, o.AttributionWindow);
+    public static RecoverySettings From(AbandonedCartOptions o, TimeZoneInfo storeZone) =>
+        new(o.ReminderDelay, o.CouponDelay, o.SendCoupon, o.CouponPercent, o.CouponValidity, o.CouponPrefix, o.QuietHoursStart, o.QuietHoursEnd, o.CheckStock, o.AttributionWindow, storeZone.Id);
+}
+
+/// <summary>The ids a recovery flow goes by; deterministic, so any event for the customer finds their flow without an index.</summary>
+public static class RecoveryIds
+{
+    public static string CustomerKey(string email) => Storage.StorageKeys.Hash(email.Trim().ToLowerInvariant());
+
+    /// <summary>One orchestration instance per store and customer: a newer checkout replaces the running flow.</summary>
+    public static string InstanceId(string storeId, string customerKey) => $"ac-{storeId}-{customerKey}";
+
+    public static string InstancePrefix(string storeId) => $"ac-{storeId}-";
+
+    /// <summary>One flow run: the instance plus the checkout event that started it.</summary>
+    public static string FlowId(string instanceId, string startEventId) => $"{instanceId}.{Storage.StorageKeys.Hash(startEventId)[..8]}";
 }

@@ -1,43 +1,37 @@
-using System.Security.Cryptography;
 using System.Text;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Storage;
 using Automation.Webhooks;
 using Azure.Data.Tables;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.Admin;
 
 /// <summary>
-/// Operator endpoints under <c>/api/admin</c>, authorised like Functions' function keys: the <c>x-functions-key</c>
-/// header (or <c>?code=</c>) must equal <c>Admin:ApiKey</c>. Without a configured key they are closed.
+/// Operator endpoints under <c>/api/admin</c> (<c>AuthorizationLevel.Function</c>: the <c>x-functions-key</c> header must
+/// carry <c>Admin:ApiKey</c>, see <see cref="AdminKeyMiddleware"/>). Without a configured key they are closed.
 /// </summary>
-public static class AdminEndpoints
+public sealed class AdminEndpoints(StorageClients storage, TimeProvider time)
 {
-    public static void Map(IEndpointRouteBuilder app)
-    {
-        var admin = app.MapGroup("/api/admin").AddEndpointFilter(RequireAdminKey);
+    [Function("ListDeliveries")]
+    public Task<IResult> ListDeliveries([HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/deliveries/{storeId}")] HttpRequest request, string storeId) =>
+        ListDeliveriesAsync(storeId, request.Query["status"].FirstOrDefault(), int.TryParse(request.Query["top"], out var top) ? top : null, storage, request.HttpContext.RequestAborted);
 
-        admin.MapGet("/deliveries/{storeId}", ListDeliveriesAsync);
-        admin.MapGet("/deliveries/{storeId}/{key}", GetDeliveryAsync);
-        admin.MapPost("/deliveries/{storeId}/{key}/replay", ReplayDeliveryAsync);
-        admin.MapGet("/poison/{queue}", PeekPoisonAsync);
-        admin.MapPost("/poison/{queue}/replay", ReplayPoisonAsync);
-    }
+    [Function("GetDelivery")]
+    public Task<IResult> GetDelivery([HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/deliveries/{storeId}/{key}")] HttpRequest request, string storeId, string key) =>
+        GetDeliveryAsync(storeId, key, storage, request.HttpContext.RequestAborted);
 
-    /// <summary>Shared by every operator endpoint (other areas add theirs with <c>.AddEndpointFilter(AdminEndpoints.RequireAdminKey)</c>).</summary>
-    public static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var expected = http.RequestServices.GetRequiredService<IConfiguration>()["Admin:ApiKey"];
-        var given = http.Request.Headers["x-functions-key"].FirstOrDefault() ?? http.Request.Query["code"].FirstOrDefault();
-        if (string.IsNullOrEmpty(expected) || given is null
-            || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(expected)), SHA256.HashData(Encoding.UTF8.GetBytes(given))))
-        {
-            return Results.Text("Unauthorized: send the admin key in the x-functions-key header.", statusCode: StatusCodes.Status401Unauthorized);
-        }
+    [Function("ReplayDelivery")]
+    public Task<IResult> ReplayDelivery([HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/deliveries/{storeId}/{key}/replay")] HttpRequest request, string storeId, string key) =>
+        ReplayDeliveryAsync(storeId, key, storage, time, request.HttpContext.RequestAborted);
 
-        return await next(context);
-    }
+    [Function("PeekPoison")]
+    public Task<IResult> PeekPoison([HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/poison/{queue}")] HttpRequest request, string queue) =>
+        PeekPoisonAsync(queue, storage, request.HttpContext.RequestAborted);
+
+    [Function("ReplayPoison")]
+    public Task<IResult> ReplayPoison([HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/poison/{queue}/replay")] HttpRequest request, string queue) =>
+        ReplayPoisonAsync(queue, int.TryParse(request.Query["count"], out var count) ? count : null, storage, request.HttpContext.RequestAborted);
 
     private static async Task<IResult> ListDeliveriesAsync(string storeId, string? status, int? top, StorageClients storage, CancellationToken cancellationToken)
     {
@@ -73,7 +67,7 @@ public static class AdminEndpoints
         });
     }
 
-    private static async Task<IResult> ReplayDeliveryAsync(string storeId, string key, StorageClients storage, QueueWatcher watcher, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ReplayDeliveryAsync(string storeId, string key, StorageClients storage, TimeProvider time, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(TableNames.WebhookDeliveries);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, key, cancellationToken: cancellationToken);
@@ -97,7 +91,6 @@ public static class AdminEndpoints
         };
         var queue = await storage.QueueAsync(QueueNames.WebhookDeliveries);
         await queue.SendMessageAsync(BinaryData.FromObjectAsJson(delivery, Json.Options), cancellationToken: cancellationToken);
-        watcher.Notify(QueueNames.WebhookDeliveries);
         return Results.Accepted(value: new { replayed = key });
     }
 
@@ -111,7 +104,7 @@ public static class AdminEndpoints
     }
 
     /// <summary>Moves up to <paramref name="count"/> poison messages back onto their queue, e.g. after a fix is deployed.</summary>
-    private static async Task<IResult> ReplayPoisonAsync(string queue, int? count, StorageClients storage, QueueWatcher watcher, CancellationToken cancellationToken)
+    private static async Task<IResult> ReplayPoisonAsync(string queue, int? count, StorageClients storage, CancellationToken cancellationToken)
     {
         var poison = await storage.QueueAsync(QueueNames.Poison(queue));
         var target = await storage.QueueAsync(queue);
@@ -132,7 +125,6 @@ public static class AdminEndpoints
             remaining -= batch.Length;
         }
 
-        watcher.Notify(queue);
         return Results.Ok(new { moved });
     }
 

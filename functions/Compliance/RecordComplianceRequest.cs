@@ -1,8 +1,10 @@
 using Automation.Events;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.Compliance;
 
@@ -12,12 +14,16 @@ namespace Automation.Compliance;
 /// receives <see cref="CustomerRedactRequested"/> on its own queue; raw deliveries expire with the retention.
 /// A shop redaction erases everything this app keeps for the store.
 /// </summary>
-public sealed class RecordComplianceRequest(StorageClients storage, TimeProvider time, ILogger<RecordComplianceRequest> logger) : QueueFunction<StoreEvent>
+public sealed class RecordComplianceRequest(StorageClients storage, TimeProvider time, ILogger<RecordComplianceRequest> logger)
 {
     /// <summary>Tables whose PartitionKey is the store id.</summary>
     private static readonly string[] StoreTables = [TableNames.WebhookDeliveries, TableNames.ResourceVersions, TableNames.InventoryItems, TableNames.Effects];
 
-    protected override async Task RunAsync(StoreEvent message, QueueMessageContext context, CancellationToken cancellationToken)
+    [Function(nameof(RecordComplianceRequest))]
+    public Task Run([QueueTrigger(QueueNames.ComplianceEvents)] QueueMessage message, CancellationToken cancellationToken) =>
+        RecordAsync(message.Read<StoreEvent>(), cancellationToken);
+
+    private async Task RecordAsync(StoreEvent message, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(TableNames.ComplianceRequests);
         var row = new TableEntity(message.StoreId, StorageKeys.Escape(message.Id))
@@ -70,6 +76,6 @@ public sealed class RecordComplianceRequest(StorageClients storage, TimeProvider
 
 public static class ComplianceRegistration
 {
-    public static IServiceCollection AddCompliance(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddQueueFunction<RecordComplianceRequest>(configuration, QueueNames.ComplianceEvents);
+    /// <summary>Nothing to register: <see cref="RecordComplianceRequest"/> is found by its <c>[Function]</c> attribute.</summary>
+    public static IServiceCollection AddCompliance(this IServiceCollection services, IConfiguration configuration) => services;
 }

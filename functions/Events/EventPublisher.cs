@@ -1,10 +1,10 @@
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Storage;
 
 namespace Automation.Events;
 
-/// <summary>Puts an event on every queue that consumes it, and wakes this instance's listeners.</summary>
-public sealed class EventPublisher(StorageClients storage, QueueWatcher watcher)
+/// <summary>Puts an event on every queue that consumes it.</summary>
+public sealed class EventPublisher(StorageClients storage)
 {
     public async Task PublishAsync(StoreEvent storeEvent, CancellationToken cancellationToken)
     {
@@ -14,7 +14,6 @@ public sealed class EventPublisher(StorageClients storage, QueueWatcher watcher)
             var queue = await storage.QueueAsync(queueName);
             // Never expires: an automation that is down for a week still gets its events.
             await queue.SendMessageAsync(body, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
-            watcher.Notify(queueName);
         }
     }
 
@@ -23,6 +22,5 @@ public sealed class EventPublisher(StorageClients storage, QueueWatcher watcher)
     {
         var queue = await storage.QueueAsync(queueName);
         await queue.SendMessageAsync(BinaryData.FromObjectAsJson(message, Json.Options), visibilityTimeout: delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
-        if (delay is null || delay <= TimeSpan.Zero) watcher.Notify(queueName);
     }
 }

@@ -1,47 +1,10 @@
-using Automation.Admin;
-using Automation.Hosting;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-
 namespace Automation.Flows;
 
 public static class FlowsRegistration
 {
-    /// <summary>The flow engine and its wake-up queue. Automations register their <see cref="IFlowDefinition"/>s themselves.</summary>
-    public static IServiceCollection AddFlows(this IServiceCollection services, IConfiguration configuration)
-    {
-        if (services.Any(s => s.ServiceType == typeof(FlowEngine))) return services;
-        services.TryAddSingleton<FlowHooks>();
-        services.TryAddSingleton<IFlowTimers, QueueFlowTimers>();
-        services.AddSingleton<FlowEngine>();
-        services.AddQueueFunction<RunFlowStep>(configuration, QueueFlowTimers.QueueName);
-        return services;
-    }
-
-    /// <summary><c>GET /api/flows/{storeId}/{flowId}</c>: a flow's status and history, so an operator can see why a message was or was not sent.</summary>
-    public static IEndpointRouteBuilder MapFlows(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/api/flows/{storeId}/{flowId}", async (string storeId, string flowId, FlowEngine engine, CancellationToken cancellationToken) =>
-        {
-            var flow = await engine.GetAsync(storeId, flowId, cancellationToken);
-            return flow is null ? Results.NotFound() : Results.Ok(Describe(flow));
-        }).AddEndpointFilter(AdminEndpoints.RequireAdminKey);
-        return app;
-    }
-
-    /// <summary>The operator's view: status and history; the state (which holds personal data) is left out.</summary>
-    public static object Describe(FlowInstance flow) => new
-    {
-        storeId = flow.StoreId,
-        flowId = flow.FlowId,
-        definition = flow.Definition,
-        definitionVersion = flow.DefinitionVersion,
-        status = flow.Status,
-        step = flow.StepName,
-        nextDueAt = flow.NextDueAt,
-        startedAt = flow.StartedAt,
-        updatedAt = flow.UpdatedAt,
-        endedAt = flow.EndedAt,
-        endReason = flow.EndReason,
-        history = flow.ReadHistory(),
-    };
+    /// <summary>
+    /// Flows are Durable Functions orchestrations, found by their <c>[Function]</c> attributes like every other function.
+    /// An automation adds an <see cref="IFlowStatusSource"/> for flows it records without an instance (skipped starts).
+    /// </summary>
+    public static IServiceCollection AddFlows(this IServiceCollection services, IConfiguration configuration) => services;
 }

@@ -1,27 +1,46 @@
 using Automation.Events;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Shopify;
 using Automation.Stores;
 using Microsoft.Extensions.Options;
+
+using Automation.Storage;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace Automation.Inventory;
 
 /// <summary>
 /// Trigger: <c>inventory-events</c>. Levels and products update the inventory view; the transitions that causes
-/// (never the events themselves) go to the stock automations. Orders feed sales velocity; redact requests erase
-/// waitlist entries.
+/// (never the events themselves) go to the stock automations, which may start an orchestration with this invocation's
+/// Durable client. Orders feed sales velocity; redact requests erase waitlist entries.
 /// </summary>
 public sealed class HandleInventoryEvent(
     InventoryView view,
     InventoryItemMap inventoryItems,
     SalesHistory sales,
     StoreRegistry stores,
+    InvocationDurableClient durable,
     IServiceProvider services,
-    IOptions<HostingOptions> hosting,
     TimeProvider time,
-    ILogger<HandleInventoryEvent> logger) : QueueFunction<StoreEvent>
+    ILogger<HandleInventoryEvent> logger)
 {
-    protected override async Task RunAsync(StoreEvent message, QueueMessageContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// The queue trigger's message lease (10 minutes in Functions, renewed while the function runs): a transition recorded
+    /// longer ago than this by an event that has not finished belongs to a message whose process died.
+    /// </summary>
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
+
+    [Function(nameof(HandleInventoryEvent))]
+    public Task Run([QueueTrigger(QueueNames.InventoryEvents)] QueueMessage message, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        // The back-in-stock handler starts the waitlist orchestration; only a [DurableClient] parameter gets a client.
+        durable.Client = client;
+        return HandleAsync(message.Read<StoreEvent>(), cancellationToken);
+    }
+
+    private async Task HandleAsync(StoreEvent message, CancellationToken cancellationToken)
     {
         if (stores.Find(message.StoreId) is not { } store)
         {
@@ -64,7 +83,7 @@ public sealed class HandleInventoryEvent(
     /// </summary>
     private async Task ActAsync(Store store, VariantStock variant, string eventId, CancellationToken cancellationToken)
     {
-        var abandonedBefore = time.GetUtcNow() - hosting.Value.MessageLease;
+        var abandonedBefore = time.GetUtcNow() - AbandonedAfter;
         var mine = variant.Pending.Where(t => t.EventId == eventId || t.EventId is null || t.RecordedAt is null || t.RecordedAt < abandonedBefore).ToList();
         if (mine.Count == 0) return;
 

@@ -1,5 +1,5 @@
 using Automation.Stores;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Storage;
 
 namespace Automation.Inventory;
@@ -12,8 +12,8 @@ public static class InventoryRegistration
         services.AddStoreSettings<InventoryOptions>(configuration, InventoryOptions.Section, (o, where) => o.Validate(where));
         services.AddSingleton<InventoryView>();
         services.AddSingleton<SalesHistory>();
+        services.AddScoped<InvocationDurableClient>();
         services.AddTransient<IStorefront, PlatformStorefront>();
-        services.AddQueueFunction<HandleInventoryEvent>(configuration, QueueNames.InventoryEvents);
         return services;
     }
 }

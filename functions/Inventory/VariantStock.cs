@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Automation.Hosting;
+using Automation.Runtime;
 using Azure;
 using Azure.Data.Tables;
 

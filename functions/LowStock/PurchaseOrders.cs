@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;

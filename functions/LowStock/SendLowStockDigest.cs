@@ -1,8 +1,10 @@
 using System.Globalization;
 using Automation.Email;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Inventory;
 using Automation.Stores;
+
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.LowStock;
 
@@ -20,14 +22,15 @@ public sealed class SendLowStockDigest(
     PurchaseOrders purchaseOrders,
     IEmailSender email,
     TimeProvider time,
-    ILogger<SendLowStockDigest> logger) : ITimerFunction
+    ILogger<SendLowStockDigest> logger)
 {
     public const string Schedule = "0 */15 * * * *";
 
     /// <summary>A digest more than this late (e.g. the app was down all day) is skipped rather than sent at night.</summary>
     private static readonly TimeSpan LatestSend = TimeSpan.FromHours(12);
 
-    public async Task RunAsync(TimerInfo timer, CancellationToken cancellationToken)
+    [Function(nameof(SendLowStockDigest))]
+    public async Task Run([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken)
     {
         foreach (var store in stores.All.Where(s => s.AutomationsEnabled))
         {

@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text;
 using Automation.Email;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Inventory;
 using Automation.Stores;
+
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.LowStock;
 
@@ -17,9 +20,13 @@ public sealed class SendSupplierOrder(
     StoreSettings<LowStockOptions> settings,
     StoreRegistry stores,
     IEmailSender email,
-    ILogger<SendSupplierOrder> logger) : QueueFunction<SupplierOrderDue>
+    ILogger<SendSupplierOrder> logger)
 {
-    protected override async Task RunAsync(SupplierOrderDue message, QueueMessageContext context, CancellationToken cancellationToken)
+    [Function(nameof(SendSupplierOrder))]
+    public Task Run([QueueTrigger(LowStockRegistration.SupplierOrdersQueue)] QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(message.Read<SupplierOrderDue>(), cancellationToken);
+
+    private async Task HandleAsync(SupplierOrderDue message, CancellationToken cancellationToken)
     {
         var store = stores.Find(message.StoreId) ?? throw new PermanentFailureException($"Unknown store '{message.StoreId}'.");
         var options = settings.For(store.Id);

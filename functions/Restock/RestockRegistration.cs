@@ -1,5 +1,4 @@
 using Automation.Stores;
-using Automation.Hosting;
 using Automation.Inventory;
 using Automation.LowStock;
 
@@ -7,8 +6,6 @@ namespace Automation.Restock;
 
 public static class RestockRegistration
 {
-    public const string BatchesQueue = "waitlist-batches";
-
     public static IServiceCollection AddRestock(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddStoreSettings<RestockOptions>(configuration, RestockOptions.Section, (o, where) => o.Validate(where));
@@ -17,9 +14,6 @@ public static class RestockRegistration
         services.AddSingleton<ICustomerDataEraser>(sp => sp.GetRequiredService<Waitlist>());
         services.AddSingleton<SignupRateLimiter>();
         services.AddScoped<IStockTransitionHandler, ActOnBackInStock>();
-        services.AddQueueFunction<NotifyWaitlistBatch>(configuration, BatchesQueue);
         return services;
     }
-
-    public static IEndpointRouteBuilder MapRestock(this IEndpointRouteBuilder app) => WaitlistEndpoints.MapWaitlist(app);
 }

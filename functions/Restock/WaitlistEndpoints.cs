@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Automation.Inventory;
+using Automation.Runtime;
 using Automation.Stores;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.Restock;
 
@@ -13,31 +15,18 @@ public sealed record WaitlistSignup(string? Email, long? VariantId, string? Sku,
 /// Public waitlist endpoints: signup (validated, rate-limited per IP and per email, idempotent per email and variant,
 /// consent recorded), the size of a SKU's list, and unsubscribe (a confirmation page, and RFC 8058 one-click POST).
 /// </summary>
-public static partial class WaitlistEndpoints
+public sealed partial class WaitlistEndpoints(StoreRegistry stores, Waitlist waitlist, InventoryView view, SignupRateLimiter limiter, StoreSettings<RestockOptions> settings, ILogger<WaitlistEndpoints> logger)
 {
     public const string DefaultConsentText = "Email me once when this product is back in stock.";
+    private const string Route = "stores/{storeId}/waitlist";
 
-    public static IEndpointRouteBuilder MapWaitlist(IEndpointRouteBuilder app)
+    [Function("JoinWaitlist")]
+    public async Task<IResult> Signup([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route)] HttpRequest request, string storeId)
     {
-        var waitlist = app.MapGroup("/api/stores/{storeId}/waitlist");
-        waitlist.MapPost("/", SignupAsync);
-        waitlist.MapGet("/unsubscribe", UnsubscribePageAsync);
-        waitlist.MapPost("/unsubscribe", UnsubscribeAsync);
-        waitlist.MapGet("/{sku}", SizeAsync);
-        return app;
-    }
-
-    private static async Task<IResult> SignupAsync(
-        string storeId, HttpContext http, StoreRegistry stores, Waitlist waitlist, InventoryView view,
-        SignupRateLimiter limiter, StoreSettings<RestockOptions> settings, ILoggerFactory loggers, CancellationToken cancellationToken)
-    {
+        var http = request.HttpContext;
+        var cancellationToken = http.RequestAborted;
         if (stores.Find(storeId) is null) return Problem(404, $"There is no store '{storeId}'.");
-        WaitlistSignup? signup;
-        try
-        {
-            signup = await http.Request.ReadFromJsonAsync<WaitlistSignup>(Hosting.Json.Options, cancellationToken);
-        }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+        if (await request.ReadJsonOrNullAsync<WaitlistSignup>() is not { } signup)
         {
             return Problem(400, "The body must be JSON like {\"email\": \"you@example.com\", \"sku\": \"ABC-1\", \"consent\": true}.");
         }
@@ -45,7 +34,7 @@ public static partial class WaitlistEndpoints
         var errors = Validate(signup);
         if (errors.Count > 0) return Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), statusCode: 400);
         var options = settings.For(storeId);
-        var email = signup!.Email!.Trim();
+        var email = signup.Email!.Trim();
 
         var ip = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (!limiter.TryAcquire($"ip:{storeId}:{ip}", options.SignupsPerIpPerHour, out var wait)
@@ -59,7 +48,7 @@ public static partial class WaitlistEndpoints
         if (variant is null) return Problem(400, signup.VariantId is not null ? $"Unknown product variant {signup.VariantId}." : $"Unknown SKU '{signup.Sku}'.");
 
         var result = await waitlist.SubscribeAsync(storeId, variant.VariantId, email, signup.FirstName?.Trim(), signup.ConsentText ?? DefaultConsentText, "waitlist-form", cancellationToken);
-        loggers.CreateLogger(typeof(WaitlistEndpoints)).LogInformation("Waitlist signup for store {StoreId} variant {VariantId}: {Result}", storeId, variant.VariantId, result);
+        logger.LogInformation("Waitlist signup for store {StoreId} variant {VariantId}: {Result}", storeId, variant.VariantId, result);
         return result == SignupResult.Added
             ? Results.Json(new { status = "subscribed", variantId = variant.VariantId, sku = variant.Sku }, statusCode: 201)
             : Results.Ok(new { status = "already-subscribed", variantId = variant.VariantId, sku = variant.Sku });
@@ -82,16 +71,21 @@ public static partial class WaitlistEndpoints
         return errors;
     }
 
-    private static async Task<IResult> SizeAsync(string storeId, string sku, StoreRegistry stores, InventoryView view, Waitlist waitlist, CancellationToken cancellationToken)
+    [Function("GetWaitlistSize")]
+    public async Task<IResult> Size([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/{sku}")] HttpRequest request, string storeId, string sku)
     {
+        var cancellationToken = request.HttpContext.RequestAborted;
         if (stores.Find(storeId) is null) return Problem(404, $"There is no store '{storeId}'.");
         var variant = await view.FindBySkuAsync(storeId, sku, cancellationToken);
         if (variant is null) return Problem(404, $"Unknown SKU '{sku}'.");
         return Results.Ok(new { sku, variantId = variant.VariantId, waiting = await waitlist.WaitingAsync(storeId, variant.VariantId, cancellationToken) });
     }
 
-    private static async Task<IResult> UnsubscribePageAsync(string storeId, long v, string s, string t, Waitlist waitlist, CancellationToken cancellationToken)
+    [Function("ShowWaitlistUnsubscribe")]
+    public async Task<IResult> UnsubscribePage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/unsubscribe")] HttpRequest request, string storeId)
     {
+        if (UnsubscribeQuery(request) is not var (v, s, t)) return Results.Content("<p>This unsubscribe link is not complete.</p>", "text/html", statusCode: 400);
+        var cancellationToken = request.HttpContext.RequestAborted;
         // Link scanners open GET links: the page only asks, the POST unsubscribes.
         var entry = await waitlist.FindAsync(storeId, v, s, cancellationToken);
         if (entry is null || !TokenMatches(entry, t)) return Results.Content("<p>You are not on this waitlist (any more).</p>", "text/html", statusCode: 200);
@@ -99,13 +93,22 @@ public static partial class WaitlistEndpoints
         return Results.Content($"""<form method="post" action="{WebUtility.HtmlEncode(action)}"><p>Stop waiting for this product?</p><button type="submit">Unsubscribe</button></form>""", "text/html");
     }
 
-    private static async Task<IResult> UnsubscribeAsync(string storeId, long v, string s, string t, Waitlist waitlist, CancellationToken cancellationToken)
+    [Function("LeaveWaitlist")]
+    public async Task<IResult> Unsubscribe([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/unsubscribe")] HttpRequest request, string storeId)
     {
+        if (UnsubscribeQuery(request) is not var (v, s, t)) return Results.Content("<p>This unsubscribe link is not complete.</p>", "text/html", statusCode: 400);
+        var cancellationToken = request.HttpContext.RequestAborted;
         var entry = await waitlist.FindAsync(storeId, v, s, cancellationToken);
         if (entry is not null && TokenMatches(entry, t)) await waitlist.RemoveAsync(entry, "Unsubscribed", cancellationToken);
         // Same answer either way: the link does not reveal whether someone is subscribed.
         return Results.Content("<p>You will not get an email about this product.</p>", "text/html");
     }
+
+    /// <summary>The link's query: variant <c>v</c>, subscription <c>s</c>, token <c>t</c>.</summary>
+    private static (long V, string S, string T)? UnsubscribeQuery(HttpRequest request) =>
+        long.TryParse(request.Query["v"].FirstOrDefault(), CultureInfo.InvariantCulture, out var v)
+        && request.Query["s"].FirstOrDefault() is { Length: > 0 } s && request.Query["t"].FirstOrDefault() is { Length: > 0 } t
+            ? (v, s, t) : null;
 
     public static string UnsubscribeUrl(string baseUrl, WaitlistEntry entry) =>
         $"{baseUrl.TrimEnd('/')}/api/stores/{Uri.EscapeDataString(entry.StoreId)}/waitlist/unsubscribe?v={entry.VariantId.ToString(CultureInfo.InvariantCulture)}&s={Uri.EscapeDataString(entry.RowKey)}&t={entry.Token}";

@@ -1,4 +1,5 @@
-using Automation.Hosting;
+using Automation.Returns.Activities;
+using Automation.Runtime;
 using Automation.Returns.Labels;
 using Automation.Storage;
 using Automation.Stores;
@@ -19,21 +20,19 @@ public static class ReturnsRegistration
         services.AddSingleton<LabelStorage>();
         services.AddSingleton<ICarrierLabelProvider, BuiltInLabelProvider>();
         services.AddSingleton<CarrierLabels>();
-        services.AddSingleton<IReturnsPlatform, ShopifyReturns>();
-        services.AddSingleton<IReturnsPlatform, WooCommerceReturns>();
+        services.AddSingleton<ShopifyReturns>();
+        services.AddSingleton<WooCommerceReturns>();
+        services.AddSingleton<IReturnsPlatform>(sp => sp.GetRequiredService<ShopifyReturns>());
+        services.AddSingleton<IReturnsPlatform>(sp => sp.GetRequiredService<WooCommerceReturns>());
         services.AddSingleton<ReturnsPlatforms>();
         services.AddSingleton<ReturnHandler>();
 
-        services.AddQueueFunction<HandleReturnEvent>(configuration, QueueNames.ReturnEvents);
-        services.AddQueueFunction<CarryOutReturnDecision>(configuration, ReturnQueues.Actions);
-        return services;
-    }
+        // The steps of the CarryOutReturnV1 orchestration.
+        services.AddSingleton<ReturnLabels>();
+        services.AddSingleton<ExchangeShippingCodes>();
+        services.AddSingleton<ReturnStepRunner>();
 
-    public static IEndpointRouteBuilder MapReturns(this IEndpointRouteBuilder app)
-    {
-        SelfServiceReturns.Map(app);
-        ReviewReturns.Map(app);
-        return app;
+        return services;
     }
 
     /// <summary>Builds the policies during start-up validation, and checks every store's carrier is registered.</summary>

@@ -40,15 +40,20 @@ public sealed class WooCommerceReturns(WooCommerceClient woo, EffectLedger ledge
     public async Task<ReturnOrder?> GetOrderAsync(Store store, long orderId, CancellationToken cancellationToken) =>
         await GetRawAsync(store, orderId, cancellationToken) is { } order ? await MapAsync(store, order, cancellationToken) : null;
 
-    public async Task ApplyDecisionAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, IssuedLabel? label, CancellationToken cancellationToken)
+    /// <summary>
+    /// The decision as an order note (private unless the store asks otherwise): the note's id. After a crash
+    /// mid-call it first looks for the note that lost call made (every note starts with the RMA).
+    /// </summary>
+    public Task<string?> AddOrderNoteAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, IssuedLabel? label, CancellationToken cancellationToken)
     {
         var decision = returnCase.Decision;
         var note = $"Return {returnCase.Rma}: {decision.Outcome} by rule '{decision.Rule}'. {decision.Reason}"
             + (decision.Fee > 0 ? $" Return fee {ReturnRules.Money(decision.Fee, returnCase.Order.Currency)}." : "")
             + (label is null ? "" : $" Label {label.Carrier}, tracking {label.TrackingNumber}.")
             + $" Items: {string.Join(", ", returnCase.Lines.Select(x => $"{x.Item.Quantity} × {x.Line.Title}"))}.";
-        await ledger.RunOnceAsync(store.Id, $"woocommerce:order-note:{returnCase.Rma}", async (_, ct) =>
+        return ledger.RunOnceAsync(store.Id, $"woocommerce:order-note:{returnCase.Rma}", async (prior, ct) =>
         {
+            if (prior == PriorAttempt.Unfinished && await FindAsync(store, $"orders/{returnCase.Order.OrderId}/notes", "note", $"Return {returnCase.Rma}:", ct) is { } made) return made;
             var created = await woo.SendAsync(store, HttpMethod.Post, $"orders/{returnCase.Order.OrderId}/notes",
                 new { note, customer_note = policy.WooCommerceCustomerNote }, ct);
             return created.Long("id")?.ToString(CultureInfo.InvariantCulture);
@@ -79,15 +84,22 @@ public sealed class WooCommerceReturns(WooCommerceClient woo, EffectLedger ledge
         }
     }
 
-    public async Task RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken)
+    /// <summary>
+    /// Refunds the returned items (less the fee) without the gateway unless the store turned <c>api_refund</c> on.
+    /// After a crash mid-call it first looks for the refund that lost call made (its reason names the RMA), so a
+    /// customer is never refunded twice.
+    /// </summary>
+    public async Task<bool> RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken)
     {
         var amount = Math.Max(0, returnCase.Decision.ItemsValue - returnCase.Decision.Fee);
-        await ledger.RunOnceAsync(store.Id, $"woocommerce:refund:{returnCase.Rma}", async (_, ct) =>
+        var reason = $"Return {returnCase.Rma} ({returnCase.Decision.Rule})";
+        await ledger.RunOnceAsync(store.Id, $"woocommerce:refund:{returnCase.Rma}", async (prior, ct) =>
         {
+            if (prior == PriorAttempt.Unfinished && await FindAsync(store, $"orders/{returnCase.Order.OrderId}/refunds", "reason", $"Return {returnCase.Rma} ", ct) is { } made) return made;
             var refund = await woo.SendAsync(store, HttpMethod.Post, $"orders/{returnCase.Order.OrderId}/refunds", new
             {
                 amount = amount.ToString("0.00", CultureInfo.InvariantCulture),
-                reason = $"Return {returnCase.Rma} ({returnCase.Decision.Rule})",
+                reason,
                 api_refund = policy.WooCommerceApiRefund,
                 api_restock = false,
                 line_items = returnCase.Lines.Select(x => new
@@ -99,6 +111,16 @@ public sealed class WooCommerceReturns(WooCommerceClient woo, EffectLedger ledge
             }, ct);
             return refund.Long("id")?.ToString(CultureInfo.InvariantCulture);
         }, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The id of the first item in a list (order notes, refunds) whose <paramref name="field"/> starts with <paramref name="prefix"/>.</summary>
+    private async Task<string?> FindAsync(Store store, string path, string field, string prefix, CancellationToken cancellationToken)
+    {
+        var found = await woo.SendAsync(store, HttpMethod.Get, path, null, cancellationToken);
+        return found.ValueKind != JsonValueKind.Array
+            ? null
+            : found.EnumerateArray().Where(x => (x.Str(field) ?? "").StartsWith(prefix, StringComparison.Ordinal)).Select(x => x.Long("id")?.ToString(CultureInfo.InvariantCulture)).FirstOrDefault();
     }
 
     private async Task<JsonElement?> GetRawAsync(Store store, long id, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Platforms;
 using Automation.Stores;
 using Microsoft.Extensions.Options;

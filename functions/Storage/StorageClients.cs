@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Automation.Hosting;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
@@ -9,9 +8,16 @@ using Microsoft.Extensions.Options;
 
 namespace Automation.Storage;
 
+/// <summary>Pipeline policies added to every storage client the app makes (a request counter for benchmarks, a host's queue notifier).</summary>
+public sealed class StorageClientsOptions
+{
+    public List<HttpPipelinePolicy> Policies { get; } = [];
+}
+
 /// <summary>
 /// The one place that turns <c>AzureWebJobsStorage</c> into clients. Queues, tables and containers are created
-/// on first use and remembered, so hot paths never pay a "create if not exists" round trip twice.
+/// on first use and remembered, so hot paths never pay a "create if not exists" round trip twice; a creation that
+/// failed (storage unreachable) is forgotten, so the next use tries again.
 /// </summary>
 public sealed class StorageClients
 {
@@ -19,7 +25,7 @@ public sealed class StorageClients
     private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<BlobContainerClient>>> _containers = new();
 
-    public StorageClients(IConfiguration configuration, IOptions<QueuesOptions> queues, StorageOperationCounter counter)
+    public StorageClients(IConfiguration configuration, IOptions<StorageClientsOptions> options, StorageOperationCounter counter)
     {
         var connectionString = configuration["AzureWebJobsStorage"];
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -27,44 +33,72 @@ public sealed class StorageClients
             throw new OptionsValidationException("AzureWebJobsStorage", typeof(StorageClients), ["AzureWebJobsStorage is not set: give a storage connection string (UseDevelopmentStorage=true for Azurite)."]);
         }
 
-        var queueOptions = new QueueClientOptions
-        {
-            MessageEncoding = queues.Value.MessageEncoding == "none" ? QueueMessageEncoding.None : QueueMessageEncoding.Base64,
-        };
-        var tableOptions = new TableClientOptions();
-        var blobOptions = new BlobClientOptions();
-        queueOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
-        tableOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
-        blobOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        // Base64, as the Functions queue trigger expects (host.json extensions.queues.messageEncoding).
+        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, options.Value, counter);
         Queues = new QueueServiceClient(connectionString, queueOptions);
-        Tables = new TableServiceClient(connectionString, tableOptions);
-        Blobs = new BlobServiceClient(connectionString, blobOptions);
+        Tables = new TableServiceClient(connectionString, Configure(new TableClientOptions(), options.Value, counter));
+        Blobs = new BlobServiceClient(connectionString, Configure(new BlobClientOptions(), options.Value, counter));
     }
 
     public QueueServiceClient Queues { get; }
     public TableServiceClient Tables { get; }
     public BlobServiceClient Blobs { get; }
 
-    public Task<QueueClient> QueueAsync(string name) => _queues.GetOrAdd(name, n => new(async () =>
+    public Task<QueueClient> QueueAsync(string name) => GetOrCreate(_queues, name, async n =>
     {
         var client = Queues.GetQueueClient(n);
         await client.CreateIfNotExistsAsync();
         return client;
-    })).Value;
+    });
 
-    public Task<TableClient> TableAsync(string name) => _tables.GetOrAdd(name, n => new(async () =>
+    public Task<TableClient> TableAsync(string name) => GetOrCreate(_tables, name, async n =>
     {
         var client = Tables.GetTableClient(n);
         await client.CreateIfNotExistsAsync();
         return client;
-    })).Value;
+    });
 
-    public Task<BlobContainerClient> ContainerAsync(string name) => _containers.GetOrAdd(name, n => new(async () =>
+    public Task<BlobContainerClient> ContainerAsync(string name) => GetOrCreate(_containers, name, async n =>
     {
         var client = Blobs.GetBlobContainerClient(n);
         await client.CreateIfNotExistsAsync();
         return client;
-    })).Value;
+    });
+
+    /// <summary>Forgets what was created (a test or an operator deleted it), so the next use creates it again.</summary>
+    public void Forget()
+    {
+        _queues.Clear();
+        _tables.Clear();
+        _containers.Clear();
+    }
+
+    private static async Task<T> GetOrCreate<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string name, Func<string, Task<T>> create)
+    {
+        var lazy = cache.GetOrAdd(name, n => new Lazy<Task<T>>(() => create(n)));
+        try
+        {
+            return await lazy.Value;
+        }
+        catch
+        {
+            cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(name, lazy));
+            throw;
+        }
+    }
+
+    private static TOptions Configure<TOptions>(TOptions clientOptions, StorageClientsOptions options, StorageOperationCounter counter) where TOptions : ClientOptions
+    {
+        // Fail within seconds when storage is away (the caller answers 503 or retries later), rather than after
+        // the SDK's default of minutes of retries.
+        clientOptions.Retry.MaxRetries = 3;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        foreach (var policy in options.Policies) clientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        return clientOptions;
+    }
 }
 
 /// <summary>Counts storage requests (every one is a billed transaction), for benchmarks and operators.</summary>

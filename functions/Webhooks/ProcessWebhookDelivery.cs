@@ -1,9 +1,11 @@
 using Automation.Events;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Shopify;
 using Automation.Storage;
 using Automation.Stores;
 using Automation.WooCommerce;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Automation.Webhooks;
 
@@ -17,12 +19,16 @@ public sealed class ProcessWebhookDelivery(
     InventoryItemMap inventoryItems,
     EventPublisher publisher,
     StorageClients storage,
-    ILogger<ProcessWebhookDelivery> logger) : QueueFunction<WebhookDelivery>
+    ILogger<ProcessWebhookDelivery> logger)
 {
     private static readonly ShopifyWebhookTranslator Shopify = new();
     private static readonly WooCommerceWebhookTranslator WooCommerce = new();
 
-    protected override async Task RunAsync(WebhookDelivery delivery, QueueMessageContext context, CancellationToken cancellationToken)
+    [Function(nameof(ProcessWebhookDelivery))]
+    public Task Run([QueueTrigger(QueueNames.WebhookDeliveries)] QueueMessage message, CancellationToken cancellationToken) =>
+        ProcessAsync(message.Read<WebhookDelivery>(), cancellationToken);
+
+    private async Task ProcessAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
     {
         var body = await ReadBodyAsync(delivery, cancellationToken);
         IWebhookTranslator translator = delivery.Platform == Platform.Shopify ? Shopify : WooCommerce;

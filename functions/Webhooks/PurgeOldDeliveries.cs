@@ -1,7 +1,7 @@
-using Automation.Hosting;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Automation.Webhooks;
@@ -11,9 +11,13 @@ namespace Automation.Webhooks;
 /// hold customer data, so they are not kept longer than inspection and replay need (and well inside Shopify's
 /// 30-day redaction deadline).
 /// </summary>
-public sealed class PurgeOldDeliveries(StorageClients storage, IOptions<WebhookOptions> options, TimeProvider time, ILogger<PurgeOldDeliveries> logger) : ITimerFunction
+public sealed class PurgeOldDeliveries(StorageClients storage, IOptions<WebhookOptions> options, TimeProvider time, ILogger<PurgeOldDeliveries> logger)
 {
-    public async Task RunAsync(TimerInfo timer, CancellationToken cancellationToken)
+    /// <summary>Daily at 03:30 UTC.</summary>
+    public const string Schedule = "0 30 3 * * *";
+
+    [Function(nameof(PurgeOldDeliveries))]
+    public async Task Run([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken)
     {
         var cutoff = time.GetUtcNow().AddDays(-options.Value.RetentionDays);
         var table = await storage.TableAsync(TableNames.WebhookDeliveries);

@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Storage;
 using Automation.Stores;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Automation.Webhooks;
@@ -13,19 +14,21 @@ namespace Automation.Webhooks;
 /// storage operation (enqueue) and answers 200. It never parses the payload, calls a platform or sends mail:
 /// deduplication, keeping and translation happen in <see cref="ProcessWebhookDelivery"/>.
 /// </summary>
-public sealed partial class WebhookIntake(StoreRegistry stores, StorageClients storage, QueueWatcher watcher, IOptions<WebhookOptions> options, TimeProvider time, ILogger<WebhookIntake> logger)
+public sealed partial class WebhookIntake(StoreRegistry stores, StorageClients storage, IOptions<WebhookOptions> options, TimeProvider time, ILogger<WebhookIntake> logger)
 {
     private readonly WebhookOptions _options = options.Value;
 
-    public static void Map(IEndpointRouteBuilder app)
-    {
-        app.MapPost("/api/webhooks/shopify", (HttpContext context, WebhookIntake intake) => intake.ReceiveAsync(context, Platform.Shopify));
-        app.MapPost("/api/webhooks/woocommerce", (HttpContext context, WebhookIntake intake) => intake.ReceiveAsync(context, Platform.WooCommerce));
-    }
+    [Function("ReceiveShopifyWebhook")]
+    public Task<IResult> ReceiveShopify([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/shopify")] HttpRequest request) =>
+        ReceiveAsync(request, Platform.Shopify);
 
-    public async Task<IResult> ReceiveAsync(HttpContext context, Platform platform)
+    [Function("ReceiveWooCommerceWebhook")]
+    public Task<IResult> ReceiveWooCommerce([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/woocommerce")] HttpRequest request) =>
+        ReceiveAsync(request, Platform.WooCommerce);
+
+    public async Task<IResult> ReceiveAsync(HttpRequest request, Platform platform)
     {
-        var request = context.Request;
+        var context = request.HttpContext;
         if (request.ContentLength > _options.MaxBodyBytes)
         {
             return TooLarge();
@@ -86,7 +89,6 @@ public sealed partial class WebhookIntake(StoreRegistry stores, StorageClients s
 
         var queue = await storage.QueueAsync(QueueNames.WebhookDeliveries);
         await queue.SendMessageAsync(message, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: CancellationToken.None);
-        watcher.Notify(QueueNames.WebhookDeliveries);
         return Results.Ok();
     }
 

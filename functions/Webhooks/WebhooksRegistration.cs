@@ -1,4 +1,3 @@
-using Automation.Hosting;
 using Automation.Shopify;
 using Automation.Storage;
 
@@ -14,8 +13,6 @@ public static class WebhooksRegistration
         services.AddSingleton<ResourceVersions>();
         services.AddSingleton<InventoryItemMap>();
 
-        services.AddQueueFunction<ProcessWebhookDelivery>(configuration, QueueNames.WebhookDeliveries);
-        services.AddTimerFunction<PurgeOldDeliveries>(configuration, "0 30 3 * * *");
         return services;
     }
 }

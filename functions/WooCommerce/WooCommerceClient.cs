@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Automation.Hosting;
+using Automation.Runtime;
 using Automation.Platforms;
 using Automation.Stores;
 using Microsoft.Extensions.Options;

@@ -42,7 +42,7 @@ internal static class RecoveryScenario
         c["AbandonedCart:QuietHoursEnd"] = "00:00:00";
         c["AbandonedCart:PublicBaseUrl"] = "http://shop-automation.test";
         c["AbandonedCart:UnsubscribeSecret"] = "test-unsubscribe-secret";
-        c["Hosting:DrainTimeout"] = "00:00:00.500";
+        c["LocalHost:DrainTimeout"] = "00:00:00.500";
     }
 
     public static FakePlatform ShopifyAnswers(this FakePlatform fake, bool inStock = true)
@@ -99,24 +99,37 @@ internal static class RecoveryScenario
     public static Task PublishAsync(this TestApp app, StoreEvent storeEvent) =>
         app.Services.GetRequiredService<EventPublisher>().PublishAsync(storeEvent, CancellationToken.None);
 
-    public static string FlowId(string checkoutId = "tok-1", string store = Store) => RecoveryCustomers.FlowId(store, checkoutId);
+    /// <summary>The customer's flow: one orchestration instance per store and customer.</summary>
+    public static string FlowId(string email = "ada@example.test", string store = Store) => RecoveryIds.InstanceId(store, RecoveryIds.CustomerKey(email));
+
+    /// <summary>The coupon code a checkout's flow asks for (derived from the flow run: instance + starting event).</summary>
+    public static string CouponCodeFor(CheckoutEvent checkout, string prefix = "BACK") =>
+        CheckoutCoupons.CodeFor(prefix, RecoveryIds.FlowId(FlowId(checkout.Email!, checkout.StoreId), checkout.Id));
 
     public static async Task<FlowView?> FlowAsync(this TestApp app, string flowId, string store = Store)
     {
         var response = await app.Admin.GetAsync(new Uri($"api/flows/{store}/{flowId}", UriKind.Relative));
-        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FlowView>(Automation.Hosting.Json.Options) : null;
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FlowView>(Automation.Runtime.Json.Options) : null;
     }
 
-    public static async Task<FlowView> WaitForFlowAsync(this TestApp app, string flowId, Func<FlowView, bool> condition, string what)
+    public static async Task<FlowView> WaitForFlowAsync(this TestApp app, string flowId, Func<FlowView, bool> condition, string what, TimeSpan? timeout = null)
     {
         FlowView? flow = null;
-        await Eventually.Until(async () => (flow = await app.FlowAsync(flowId)) is { } f && condition(f), TimeSpan.FromSeconds(20), what);
+        await Eventually.Until(async () => (flow = await app.FlowAsync(flowId)) is { } f && condition(f), timeout ?? TimeSpan.FromSeconds(20), what);
         return flow!;
     }
 
-    /// <summary>All wake-ups consumed: nothing late can still arrive for the flows.</summary>
-    public static Task NoWakeUpsPendingAsync() =>
-        Eventually.Until(async () => await TestApp.CountMessagesAsync(QueueFlowTimers.QueueName) == 0, TimeSpan.FromSeconds(20), "every flow wake-up consumed");
+    /// <summary>The customer's orchestration instance as Durable has it (null: none was ever started).</summary>
+    public static Task<Microsoft.DurableTask.Client.OrchestrationMetadata?> InstanceAsync(this TestApp app, string flowId) =>
+        app.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>().GetInstanceAsync(flowId);
+
+    /// <summary>How each ended flow of the store ended (one row per flow run).</summary>
+    public static async Task<List<RecoveryOutcome>> OutcomesAsync(this TestApp app, string store = Store)
+    {
+        var list = new List<RecoveryOutcome>();
+        await foreach (var outcome in app.Services.GetRequiredService<RecoveryOutcomes>().ForStoreAsync(store, CancellationToken.None)) list.Add(outcome);
+        return list;
+    }
 
     /// <summary>A header as sent (maildev parses List-* headers into objects, so read the raw message).</summary>
     public static async Task<string?> RawHeaderAsync(ReceivedEmail email, string name)
@@ -130,7 +143,7 @@ internal static class RecoveryScenario
         MailSink.AllAsync().ContinueWith(t => (IReadOnlyList<ReceivedEmail>)[.. t.Result.Where(m => m.ToAddress == email)], TaskScheduler.Default);
 }
 
-public sealed record FlowView(string FlowId, string Status, string Step, string? EndReason, int DefinitionVersion, List<FlowHistoryEntry> History)
+public sealed record FlowView(string FlowId, string Status, string RuntimeStatus, string Step, string? EndReason, int DefinitionVersion, List<FlowHistoryEntry> History)
 {
     public bool Has(string step, string outcome) => History.Any(h => h.Step == step && h.Outcome == outcome);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Queues;
 
 namespace Automation.Tests.Infrastructure;
@@ -24,9 +25,12 @@ public static class Azurite
             await LocalServices.WaitForPortAsync(port, _process, "Azurite", TimeSpan.FromSeconds(30));
         }
 
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
+        ConnectionString = ConnectionStringFor(blob, queue, table);
     }
+
+    public static string ConnectionStringFor(int blob, int queue, int table) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
 
     public static void Stop() => LocalServices.Stop(_process);
 
@@ -42,7 +46,14 @@ public static class Azurite
         var blobs = new BlobServiceClient(ConnectionString);
         await foreach (var container in blobs.GetBlobContainersAsync())
         {
-            await blobs.DeleteBlobContainerAsync(container.Name);
+            // A stopped app's Durable app lease may still be held on its container: break it, the app is gone.
+            var client = blobs.GetBlobContainerClient(container.Name);
+            if (container.Properties.LeaseState == Azure.Storage.Blobs.Models.LeaseState.Leased)
+            {
+                await client.GetBlobLeaseClient().BreakAsync(TimeSpan.Zero);
+            }
+
+            await client.DeleteAsync();
         }
 
         var queues = new QueueServiceClient(ConnectionString);

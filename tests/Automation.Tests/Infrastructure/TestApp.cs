@@ -1,13 +1,15 @@
 using System.Text.Json;
 using Automation.Events;
-using Automation.Hosting;
+using Automation.LocalHost;
+using Automation.Runtime;
 using Azure.Storage.Queues.Models;
 
 namespace Automation.Tests.Infrastructure;
 
 /// <summary>
-/// The real app, booted in-process on a free loopback port with real HTTP, against the run's Azurite and mail sink.
-/// Storage is emptied before each start, so a test sees only what it caused.
+/// The real app's functions, served by the local host in-process on a free loopback port with real HTTP, queue and
+/// timer triggers and the Durable engine, against the run's Azurite and mail sink. Storage is emptied before each
+/// start, so a test sees only what it caused.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
@@ -31,8 +33,14 @@ public sealed class TestApp : IAsyncDisposable
     public HttpClient Admin { get; }
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The HTTP endpoints the host serves: route pattern and methods.</summary>
+    public IReadOnlyList<(string Pattern, IReadOnlyList<string> Methods)> Endpoints =>
+        [.. ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints).OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Select(e => (e.RoutePattern.RawText ?? "", (IReadOnlyList<string>)(e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? [])))];
+
     /// <summary>Starts the app. <paramref name="keepStorage"/> keeps what an earlier app left (to test restarts and several instances).</summary>
-    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null, bool keepStorage = false)
+    /// <param name="functions">Extra function classes (test probes) served beside the app's.</param>
+    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null, bool keepStorage = false, IEnumerable<Type>? functions = null)
     {
         if (!keepStorage) await Azurite.ResetAsync();
         var port = LocalServices.FreePort();
@@ -44,22 +52,31 @@ public sealed class TestApp : IAsyncDisposable
             ["AzureFunctionsWebHost:hostid"] = "tests",
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
             ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00",
+            ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:01",
+            ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:controlQueueVisibilityTimeout"] = "00:00:20",
+            ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:workItemQueueVisibilityTimeout"] = "00:00:10",
             ["Email:SmtpHost"] = "127.0.0.1",
             ["Email:SmtpPort"] = MailSink.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:Security"] = "None",
             ["Email:FromAddress"] = "shop@example.test",
             ["Platforms:Retry:BaseDelay"] = "00:00:00.050",
+            // A killed test instance's effects resume after this long (production: a minute).
+            ["Effects:Lease"] = "00:00:03",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
         configure?.Invoke(settings);
 
         var contentRoot = Directory.CreateTempSubdirectory("automation-test-").FullName;
-        var app = AutomationApp.Build([], contentRoot, builder =>
+        File.Copy(Path.Combine(LocalServices.RepositoryRoot, "host.json"), Path.Combine(contentRoot, "host.json"));
+        var setup = new LocalHostSetup
         {
-            builder.Configuration.AddInMemoryCollection(settings);
-            services?.Invoke(builder.Services);
-        });
+            ContentRoot = contentRoot,
+            Configure = builder => builder.Configuration.AddInMemoryCollection(settings),
+            ConfigureServices = services,
+        };
+        if (functions is not null) setup.FunctionTypes = [.. setup.FunctionTypes, .. functions];
+        var app = LocalFunctionsHost.Build([], setup);
         await app.StartAsync();
         return new TestApp(app, new Uri($"http://127.0.0.1:{port}/"));
     }
