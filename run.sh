@@ -24,6 +24,7 @@ pick_port() { local p=$1; while ! port_free "$p"; do p=$((p + 1)); done; echo "$
 port_free "$APP_PORT" || { echo "run.sh: port $APP_PORT is in use; set APP_PORT to another port." >&2; exit 1; }
 
 pids=()
+names=()
 cleanup() {
   # Further signals are ignored while stopping: `timeout` and a second Ctrl+C send another one, which would
   # otherwise end this script half-way and leave the rest running.
@@ -34,8 +35,10 @@ cleanup() {
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     pid=${pids[i]}
     kill "$pid" 2>/dev/null || continue
+    started=$(date +%s%N)
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
+    echo "  stopped ${names[i]} in $(( ($(date +%s%N) - started) / 1000000 )) ms"
   done
 }
 trap cleanup EXIT INT TERM
@@ -52,12 +55,12 @@ mkdir -p .local/azurite .local/maildev
 blob=$(pick_port 10000); queue=$(pick_port $((blob + 1))); table=$(pick_port $((queue + 1)))
 node_modules/.bin/azurite --silent --skipApiVersionCheck --disableProductStyleUrl --location .local/azurite \
   --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 --blobPort "$blob" --queuePort "$queue" --tablePort "$table" \
-  > .local/azurite.log 2>&1 & pids+=($!)
+  > .local/azurite.log 2>&1 & pids+=($!); names+=(Azurite)
 smtp=$(pick_port 1025); web=$(pick_port 1080)
-node_modules/.bin/maildev --ip 127.0.0.1 --smtp "$smtp" --web "$web" --mail-directory .local/maildev > .local/maildev.log 2>&1 & pids+=($!)
+node_modules/.bin/maildev --ip 127.0.0.1 --smtp "$smtp" --web "$web" --mail-directory .local/maildev > .local/maildev.log 2>&1 & pids+=($!); names+=(maildev)
 platform=$(pick_port 7171)
 bench=bench/Automation.Bench/bin/Release/net10.0/Automation.Bench.dll
-dotnet "$bench" demo-platform "$platform" > .local/platform.log 2>&1 & pids+=($!)
+dotnet "$bench" demo-platform "$platform" > .local/platform.log 2>&1 & pids+=($!); names+=("the platform stand-in")
 wait_for "http://127.0.0.1:$queue/" Azurite
 wait_for "http://127.0.0.1:$web/api/healthz" maildev
 wait_for "http://127.0.0.1:$platform/" "the platform stand-in"
@@ -82,7 +85,7 @@ demo_settings+=("AbandonedCart__PublicBaseUrl=http://127.0.0.1:$APP_PORT")
 demo_settings+=("Logging__LogLevel__Microsoft.AspNetCore=Warning")
 
 # The app's functions, served by the local host (the Functions host cannot be installed here; see README "Three ways to run").
-env "${demo_settings[@]}" dotnet local-host/bin/Release/net10.0/Automation.LocalHost.dll > .local/app.log 2>&1 & pids+=($!)
+env "${demo_settings[@]}" dotnet local-host/bin/Release/net10.0/Automation.LocalHost.dll > .local/app.log 2>&1 & pids+=($!); names+=("the app")
 wait_for "http://127.0.0.1:$APP_PORT/api/health" "the app"
 
 cat <<INFO
