@@ -11,7 +11,7 @@ namespace Automation.AbandonedCart;
 
 public sealed record CouponRequest(string Code, string Title, decimal Percent, string Email, long? CustomerId, DateTimeOffset StartsAt, DateTimeOffset EndsAt);
 
-/// <summary>A coupon at the platform; <see cref="AlreadyExisted"/> when an earlier attempt (or a call whose answer was lost) had created it.</summary>
+/// <summary>A coupon at the platform; <see cref="AlreadyExisted"/> when an earlier attempt had created it.</summary>
 public sealed record IssuedCoupon(string Code, string? PlatformId, bool AlreadyExisted);
 
 /// <summary>Creates a unique, single-use coupon for one customer at the store's platform.</summary>
@@ -67,9 +67,10 @@ public sealed class CheckoutCoupons(ShopifyAdminClient shopify, WooCommerceClien
             },
         };
 
-        // When the answer is lost Shopify may have made the code: look (codeDiscountNodeByCode) before asking again.
+        // When the answer is lost Shopify may have made the code: look (codeDiscountNodeByCode) before asking again;
+        // found then, this attempt made it.
         var issued = await PlatformWrite.RunAsync(
-            async ct => Lookup.Of(await shopify.FindDiscountCodeAsync(store, request.Code, ct) is { } made ? new IssuedCoupon(request.Code, made, AlreadyExisted: true) : null),
+            async ct => Lookup.Of(await shopify.FindDiscountCodeAsync(store, request.Code, ct) is { } made ? new IssuedCoupon(request.Code, made, AlreadyExisted: false) : null),
             ct => CreateShopifyOnceAsync(store, request, variables, ct),
             cancellationToken);
         return issued!;
@@ -115,7 +116,8 @@ public sealed class CheckoutCoupons(ShopifyAdminClient shopify, WooCommerceClien
         try
         {
             var created = await PlatformWrite.RunAsync(
-                async ct => Lookup.Of(await woo.FindCouponAsync(store, request.Code, ct) is { } found ? new IssuedCoupon(request.Code, found, AlreadyExisted: true) : null),
+                // Found after this attempt's own answer was lost: this attempt made it.
+                async ct => Lookup.Of(await woo.FindCouponAsync(store, request.Code, ct) is { } found ? new IssuedCoupon(request.Code, found, AlreadyExisted: false) : null),
                 async ct =>
                 {
                     var answer = await woo.SendAsync(store, HttpMethod.Post, "coupons", body, ct);
