@@ -587,7 +587,8 @@ public sealed class ReturnsIntegrationTests
     [Test]
     public async Task ShopifyUnavailableForAWhile_StepRetriedByDurableUntilItWorks_EachEffectOnce()
     {
-        // More 503s than the Shopify client retries by itself (5 attempts), so the activity fails and Durable retries it.
+        // A mutation answered with 503 is not re-sent blindly: each attempt looks first, tries once more, and fails;
+        // Durable retries the activity until Shopify works again.
         var approvals = 0;
         _platform
             .OnGraphQL("mutation ApproveReturn", request => Interlocked.Increment(ref approvals) <= 5
