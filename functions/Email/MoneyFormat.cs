@@ -16,7 +16,7 @@ public static class MoneyFormat
     private static readonly FrozenDictionary<string, CurrencyInfo> Currencies = BuildCurrencies(out SharedSymbols);
     private static readonly FrozenSet<string> SharedSymbols;
 
-    public static string Format(decimal amount, string? currency, CultureInfo culture) => amount.ToString("C", NumberFormat(currency, culture, code: false));
+    public static string Format(decimal amount, string? currency, CultureInfo culture) => amount.ToString("C", NumberFormat(currency, culture));
 
     /// <summary>Shopify's <c>money_with_currency</c>: "€59.90 EUR", or "CAD 12.50" where the code is the symbol already.</summary>
     public static string WithCode(decimal amount, string? currency, CultureInfo culture)
@@ -28,16 +28,16 @@ public static class MoneyFormat
 
     /// <summary>The number alone, with the currency's decimals: "59.90".</summary>
     public static string Number(decimal amount, string? currency, CultureInfo culture) =>
-        amount.ToString("N" + NumberFormat(currency, culture, code: false).CurrencyDecimalDigits.ToString(CultureInfo.InvariantCulture), culture);
+        amount.ToString("N" + NumberFormat(currency, culture).CurrencyDecimalDigits.ToString(CultureInfo.InvariantCulture), culture);
 
-    private static NumberFormatInfo NumberFormat(string? currency, CultureInfo culture, bool code)
+    private static NumberFormatInfo NumberFormat(string? currency, CultureInfo culture)
     {
         var format = (NumberFormatInfo)culture.NumberFormat.Clone();
         var iso = (currency ?? "").Trim().ToUpperInvariant();
         if (iso.Length == 0) return format;
 
         var own = OwnCurrency(culture);
-        if (own == iso && !code)
+        if (own == iso)
         {
             // The locale's own currency: its own symbol and decimals.
             return format;
@@ -45,7 +45,7 @@ public static class MoneyFormat
 
         var info = Currencies.GetValueOrDefault(iso);
         format.CurrencyDecimalDigits = info?.Digits ?? 2;
-        var symbol = !code && info is not null && !SharedSymbols.Contains(info.Symbol) ? info.Symbol : iso;
+        var symbol = info is not null && !SharedSymbols.Contains(info.Symbol) ? info.Symbol : iso;
         format.CurrencySymbol = symbol;
         if (symbol.Any(char.IsLetter))
         {

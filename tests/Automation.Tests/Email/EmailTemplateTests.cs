@@ -183,6 +183,28 @@ public sealed class EmailTemplateTests
         Assert.That(email.Text, Does.StartWith("Hi Ann, here is your label for #1042.").And.Contain("Blue Mugs"));
     }
 
+    [Test]
+    public async Task AnOverride_IsPickedUpAfterTheRefreshInterval_AndAnUnchangedOneIsKept()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var renderer = Renderer(_configuration, time);
+        var sample = Sample(ReturnEmails.Declined, Store(_configuration, ShopifyStore));
+        Task<RenderedEmail> RenderAsync() => renderer.RenderAsync(ShopifyStore, ReturnEmails.Declined, sample, CancellationToken.None);
+        static string Version(int v) => $"{{% subject %}}v{v}{{% endsubject %}}{{% html %}}<p>v{v}</p>{{% endhtml %}}{{% text %}}v{v}{{% endtext %}}";
+
+        await UploadOverrideAsync(ShopifyStore, ReturnEmails.Declined, Version(1));
+        var first = await RenderAsync();
+        await UploadOverrideAsync(ShopifyStore, ReturnEmails.Declined, Version(2));
+        var cached = await RenderAsync();
+        time.Advance(TimeSpan.FromMinutes(6));
+        var refreshed = await RenderAsync();
+        time.Advance(TimeSpan.FromMinutes(6));
+        var unchanged = await RenderAsync();
+
+        Assert.That(new[] { first.Subject, cached.Subject, refreshed.Subject, unchanged.Subject }, Is.EqualTo(new[] { "v1", "v1", "v2", "v2" }));
+        Assert.That(unchanged.Origin, Is.EqualTo(EmailTemplateOrigin.Blob));
+    }
+
     [TestCase("{% subject %}x{% endsubject %}\n{% html %}\n{{ total | monee }}\n{% endhtml %}{% text %}x{% endtext %}", 3, "unknown filter 'monee'")]
     [TestCase("{% subject %}x{% endsubject %}\n\n{% html %}x{% endhtml %}\n{% text %}\n{% for item in items %}\n{% endtext %}", 6, "endfor")]
     [TestCase("{% subject %}x{% endsubject %}\n{% html %}x{% endhtml %}\n{% include 'footer' %}\n{% text %}x{% endtext %}", 3, "Unknown tag 'include'")]
