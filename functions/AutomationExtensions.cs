@@ -35,6 +35,7 @@ public static class AutomationExtensions
         services.AddRuntime(configuration);
         services.AddStores(configuration);
         services.AddEmail(configuration);
+        services.AddEmailTemplates([.. RecoveryEmails.Templates, .. WaitlistEmails.Templates, .. LowStockEmails.Templates, .. SoldOutEmails.Templates, .. ReturnEmails.Templates]);
         services.AddPlatformClients();
         services.AddWebhooks(configuration);
         services.AddCompliance(configuration);
