@@ -22,6 +22,7 @@ internal sealed class LabelFonts : IFontResolver
 
     private static readonly LabelFonts Instance = new();
     private static readonly Lock Gate = new();
+    private static volatile bool _registered;
 
     /// <summary>Where the build and the publish put the font files, next to the app's assemblies.</summary>
     public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "Returns", "Labels", "Fonts");
@@ -29,15 +30,24 @@ internal sealed class LabelFonts : IFontResolver
     /// <summary>Makes this PDFsharp's font resolver; safe to call any number of times, from any thread.</summary>
     public static void Register()
     {
+        if (_registered) return;
         lock (Gate)
         {
-            if (GlobalFontSettings.FontResolver is LabelFonts) return;
+            if (_registered) return;
             if (GlobalFontSettings.FontResolver is not null)
             {
                 throw new InvalidOperationException($"PDFsharp already has another font resolver ({GlobalFontSettings.FontResolver.GetType().Name}); the return label needs {nameof(LabelFonts)}.");
             }
 
+            // Checked here: PDFsharp reports a font resolver's failure as a NullReferenceException of its own.
+            foreach (var face in new[] { Regular, Bold })
+            {
+                var path = PathOf(face);
+                if (!File.Exists(path)) throw new FileNotFoundException($"The return label's font is missing from the app's output: {path}. It ships from functions/Returns/Labels/Fonts/.", path);
+            }
+
             GlobalFontSettings.FontResolver = Instance;
+            _registered = true;
         }
     }
 
@@ -48,11 +58,7 @@ internal sealed class LabelFonts : IFontResolver
             : null;
 
     /// <summary>Called once per face; PDFsharp keeps the bytes.</summary>
-    public byte[]? GetFont(string faceName)
-    {
-        var path = Path.Combine(Directory, faceName + ".ttf");
-        return File.Exists(path)
-            ? File.ReadAllBytes(path)
-            : throw new FileNotFoundException($"The return label's font is missing from the app's output: {path}. It ships from functions/Returns/Labels/Fonts/.", path);
-    }
+    public byte[]? GetFont(string faceName) => File.ReadAllBytes(PathOf(faceName));
+
+    private static string PathOf(string faceName) => Path.Combine(Directory, faceName + ".ttf");
 }
