@@ -25,7 +25,7 @@ internal sealed class LabelFonts : IFontResolver
     private static volatile bool _registered;
 
     /// <summary>Where the build and the publish put the font files, next to the app's assemblies.</summary>
-    public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "Returns", "Labels", "Fonts");
+    public static string Folder { get; } = Path.Combine(AppContext.BaseDirectory, "Returns", "Labels", "Fonts");
 
     /// <summary>Makes this PDFsharp's font resolver; safe to call any number of times, from any thread.</summary>
     public static void Register()
@@ -60,5 +60,5 @@ internal sealed class LabelFonts : IFontResolver
     /// <summary>Called once per face; PDFsharp keeps the bytes.</summary>
     public byte[]? GetFont(string faceName) => File.ReadAllBytes(PathOf(faceName));
 
-    private static string PathOf(string faceName) => Path.Combine(Directory, faceName + ".ttf");
+    private static string PathOf(string faceName) => Path.Combine(Folder, faceName + ".ttf");
 }
