@@ -118,6 +118,10 @@ var hostSettings = {
   AzureFunctionsJobHost__extensions__queues__batchSize: string(queues.batchSize)
   AzureFunctionsJobHost__extensions__queues__maxDequeueCount: string(queues.maxDequeueCount)
   AzureFunctionsJobHost__extensions__queues__maxPollingInterval: queues.maxPollingInterval
+  // Durable traces its orchestrations and activities and hands each invocation its span, so a flow continues the
+  // trace that started it (README "Telemetry").
+  AzureFunctionsJobHost__extensions__durableTask__tracing__distributedTracingEnabled: 'true'
+  AzureFunctionsJobHost__extensions__durableTask__tracing__version: 'V2'
 }
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
