@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Automation.Runtime;
 using Automation.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -136,6 +137,30 @@ public sealed partial class TelemetryTests
         Assert.That(read?.SpanId, Is.EqualTo(producer.SpanId));
         Assert.That(AutomationTelemetry.TraceParentOf(BinaryData.FromString("not json").ToMemory()), Is.Null);
         Assert.That(AutomationTelemetry.TraceParentOf(BinaryData.FromString("""{"traceParent":"garbage"}""").ToMemory()), Is.Null);
+    }
+
+    [Test]
+    public void WithoutAConnectionString_NothingIsCollected()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }).Build();
+        var services = new ServiceCollection();
+
+        services.AddTelemetry(configuration);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.That(provider.GetService<TracerProvider>(), Is.Null);
+        Assert.That(provider.GetService<MeterProvider>(), Is.Null);
+    }
+
+    [TestCase("ClientId=6f1c1bde-9a1e-4d0b-8f38-2f1f4e0b7a11;Authorization=AAD", true)]
+    [TestCase("Authorization=AAD", true)]
+    [TestCase("", false)]
+    [TestCase("Authorization=None", false)]
+    public void AuthenticationString_ChoosesEntraAuthWithTheIdentity(string setting, bool entra)
+    {
+        var credential = TelemetryRegistration.EntraCredential(setting);
+
+        Assert.That(credential, entra ? Is.InstanceOf<Azure.Identity.ManagedIdentityCredential>() : Is.Null);
     }
 
     private long Sum(string metric) =>
