@@ -48,7 +48,7 @@ public sealed class AbandonedCartOptions
     /// <summary>Where this app is reachable from the customer's mail client (for unsubscribe links).</summary>
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:7071";
 
-    /// <summary>Key for unsubscribe tokens. Unset: derived from AzureWebJobsStorage (stable and secret per deployment).</summary>
+    /// <summary>Key for unsubscribe tokens. Unset: derived from the AzureWebJobsStorage connection string (stable and secret per deployment); required with identity-based storage.</summary>
     public string? UnsubscribeSecret { get; set; }
 
     /// <summary>Superseded by <c>Branding:StoreName</c>, which falls back to this when unset.</summary>
