@@ -34,8 +34,10 @@ public static class AutomationExtensions
         builder.Configuration.AddHostJsonDefaults();
 
         services.AddRuntime(configuration);
+        services.AddTelemetry(configuration);
         services.AddStores(configuration);
         services.AddEmail(configuration);
+        services.AddEmailTemplates([.. RecoveryEmails.Templates, .. WaitlistEmails.Templates, .. LowStockEmails.Templates, .. SoldOutEmails.Templates, .. ReturnEmails.Templates]);
         services.AddPlatformClients();
         services.AddWebhooks(configuration);
         services.AddCompliance(configuration);
@@ -48,7 +50,9 @@ public static class AutomationExtensions
         services.AddRestock(configuration);
         services.AddRetention(configuration);
 
-        // Outermost first: storage outages become 503s, operator endpoints need the admin key, queue failures carry their error to poison.
+        // Outermost first: one span per invocation (continuing the trace a queue message carries), storage outages
+        // become 503s, operator endpoints need the admin key, queue failures carry their error to poison.
+        builder.UseMiddleware<TelemetryMiddleware>();
         builder.UseMiddleware<StorageOutageMiddleware>();
         builder.UseMiddleware<AdminKeyMiddleware>();
         builder.UseMiddleware<QueueFailureMiddleware>();

@@ -1,4 +1,5 @@
 using Automation.Retention;
+using Automation.Runtime;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
@@ -40,6 +41,8 @@ public sealed class RecoveryOutcomes(StorageClients storage, IOptions<RetentionO
         var table = await storage.TableAsync(TableName);
         var row = ToRow(outcome);
         await table.SubmitTransactionAsync([new(TableTransactionActionType.UpsertReplace, row), DayIndex.Entry(outcome.StoreId, outcome.EndedAt, row.RowKey)], cancellationToken);
+        // Both ways an order is attributed (during the flow, or late) record it here, once.
+        if (outcome.RecoveredRevenue is { } revenue) AutomationTelemetry.Recovered(outcome.StoreId, outcome.Currency, revenue);
     }
 
     public async Task<RecoveryOutcome?> GetAsync(string storeId, string flowId, CancellationToken cancellationToken)

@@ -53,19 +53,22 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
         return data.Prop("order") is { } order ? Map(order) : null;
     }
 
-    // Each step below is one platform write, once per RMA through the ledger. After a crash mid-call
-    // (PriorAttempt.Unfinished) each first looks at Shopify for what the lost call made, and only then acts.
+    // Each step below is one platform write, once per RMA through the ledger. Whenever its outcome is unknown — a crash
+    // mid-call (PriorAttempt.Unfinished), or this attempt's answer lost to a timeout or a 5xx — it first looks at Shopify
+    // for what the lost call made, and only then acts (PlatformWrite).
 
     /// <summary><c>returnRequest</c> for a self-service return: the new Shopify return's id.</summary>
     public async Task<string> RequestReturnAsync(Store store, ReturnCase returnCase, CancellationToken cancellationToken) =>
-        await ledger.RunOnceAsync(store.Id, $"shopify:return-request:{returnCase.Rma}", async (prior, ct) =>
-            (prior == PriorAttempt.Unfinished ? await FindRequestedReturnAsync(store, returnCase, ct) : null) ?? await CreateReturnAsync(store, returnCase, ct), cancellationToken)
+        await ledger.RunOnceAsync(store.Id, $"shopify:return-request:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            async c => Lookup.Of(await FindRequestedReturnAsync(store, returnCase, c)),
+            c => CreateReturnAsync(store, returnCase, c), ct), cancellationToken)
         ?? throw new PlatformException("Shopify did not return the new return's id.", null, null, isTransient: false);
 
     /// <summary><c>returnApproveRequest</c>: the return's reverse fulfillment order (null if Shopify made none).</summary>
     public Task<string?> ApproveReturnAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, string returnId, CancellationToken cancellationToken) =>
-        ledger.RunOnceAsync(store.Id, $"shopify:return-approve:{returnCase.Rma}", async (prior, ct) =>
-            (prior == PriorAttempt.Unfinished ? await FindApprovedAsync(store, returnId, ct) : null) ?? await ApproveAsync(store, policy, returnId, ct), cancellationToken);
+        ledger.RunOnceAsync(store.Id, $"shopify:return-approve:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            c => FindApprovedAsync(store, returnId, c),
+            c => ApproveAsync(store, policy, returnId, c), ct), cancellationToken);
 
     /// <summary><c>reverseDeliveryCreateWithShipping</c> with our label's link and tracking number: the reverse delivery's id.</summary>
     public async Task<string?> AttachLabelAsync(Store store, ReturnCase returnCase, string returnId, string? reverseFulfillmentOrderId, IssuedLabel label, CancellationToken cancellationToken)
@@ -73,16 +76,28 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
         var reverseOrder = reverseFulfillmentOrderId
             ?? await FindReverseFulfillmentOrderAsync(store, returnId, cancellationToken)
             ?? throw new PlatformException($"Shopify return for {returnCase.Rma} has no reverse fulfillment order to attach the label to yet.", null, null, isTransient: true);
-        return await ledger.RunOnceAsync(store.Id, $"shopify:reverse-delivery:{returnCase.Rma}", async (prior, ct) =>
-            (prior == PriorAttempt.Unfinished ? await FindReverseDeliveryAsync(store, reverseOrder, ct) : null) ?? await CreateReverseDeliveryAsync(store, reverseOrder, label, ct), cancellationToken);
+        return await ledger.RunOnceAsync(store.Id, $"shopify:reverse-delivery:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            async c => Lookup.Of(await FindReverseDeliveryAsync(store, reverseOrder, c)),
+            c => CreateReverseDeliveryAsync(store, reverseOrder, label, c), ct), cancellationToken);
     }
 
     /// <summary><c>returnDeclineRequest</c> for a return the customer asked for in Shopify: the return's new status.</summary>
     public Task<string?> DeclineReturnAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, string returnId, CancellationToken cancellationToken) =>
-        ledger.RunOnceAsync(store.Id, $"shopify:return-decline:{returnCase.Rma}", async (prior, ct) =>
-            (prior == PriorAttempt.Unfinished ? await FindDeclinedAsync(store, returnId, ct) : null) ?? await DeclineAsync(store, policy, returnCase, returnId, ct), cancellationToken);
+        ledger.RunOnceAsync(store.Id, $"shopify:return-decline:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            async c => Lookup.Of(await FindDeclinedAsync(store, returnId, c)),
+            c => DeclineAsync(store, policy, returnCase, returnId, c), ct), cancellationToken);
 
-    public async Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>discountCodeFreeShippingCreate</c>. The code is derived from the RMA: when the answer was lost, the code is
+    /// looked up (<c>codeDiscountNodeByCode</c>) before it is asked for again, and <c>TAKEN</c> counts as made.
+    /// </summary>
+    public Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken) =>
+        PlatformWrite.RunAsync(
+            async ct => Lookup.Of(await shopify.FindDiscountCodeAsync(store, code.Code, ct)),
+            ct => CreateFreeShippingCodeOnceAsync(store, code, returnCase, ct),
+            cancellationToken);
+
+    private async Task<string?> CreateFreeShippingCodeOnceAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken)
     {
         var data = await shopify.GraphQLAsync(store, """
             mutation CreateExchangeShippingCode($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) {
@@ -111,6 +126,7 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
         var errors = payload.Array("userErrors").Where(e => e.Str("code") != "TAKEN").ToList();
         if (errors.Count > 0)
             throw new PlatformException($"Shopify discountCodeFreeShippingCreate failed: {errors[0].Str("message")}", null, errors[0].Str("code"), isTransient: false);
+        return payload.Prop("codeDiscountNode")?.Str("id") ?? code.Code;
     }
 
     public Task<bool> RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken) =>
@@ -138,11 +154,13 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
             .FirstOrDefault();
     }
 
-    /// <summary>If the return is already open, its reverse fulfillment order (approving again would be refused).</summary>
-    private async Task<string?> FindApprovedAsync(Store store, string returnId, CancellationToken cancellationToken)
+    /// <summary>If the return is already open: approved, with its reverse fulfillment order if any (approving again would be refused).</summary>
+    private async Task<Lookup<string>> FindApprovedAsync(Store store, string returnId, CancellationToken cancellationToken)
     {
         var found = await ReturnStatusAsync(store, returnId, cancellationToken);
-        return found?.Str("status") is "OPEN" ? found.Value.Prop("reverseFulfillmentOrders")?.Array("nodes").Select(n => n.Str("id")).FirstOrDefault() : null;
+        return found?.Str("status") is "OPEN"
+            ? Lookup.Found<string>(found.Value.Prop("reverseFulfillmentOrders")?.Array("nodes").Select(n => n.Str("id")).FirstOrDefault())
+            : Lookup.NotFound<string>();
     }
 
     /// <summary>The return's reverse fulfillment order, when the approval did not name one.</summary>

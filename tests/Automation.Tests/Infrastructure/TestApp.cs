@@ -59,7 +59,9 @@ public sealed class TestApp : IAsyncDisposable
             ["Email:SmtpPort"] = MailSink.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:Security"] = "None",
             ["Email:FromAddress"] = "shop@example.test",
-            ["Platforms:Retry:BaseDelay"] = "00:00:00.050",
+            // Platform calls (functions/Platforms): short back-off, and a store's open circuit closes again within seconds.
+            ["Platforms:BaseDelay"] = "00:00:00.050",
+            ["Platforms:CircuitBreaker:BreakDuration"] = "00:00:02",
             // A killed test instance's effects resume after this long (production: a minute).
             ["Effects:Lease"] = "00:00:03",
             ["Logging:LogLevel:Default"] = "Warning",
