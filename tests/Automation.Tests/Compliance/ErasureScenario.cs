@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Automation.Storage;
+using Automation.Tests.AbandonedCart;
 using Automation.Tests.Infrastructure;
 using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
@@ -16,7 +17,10 @@ internal sealed class ErasureScenario(TestApp app, string store, string email, s
 {
     public const long OrderId = 6230184263752;
     public const long CustomerId = 7654321098765432;
+    public const long MugVariant = 48201930047816;
+    public const long FastSellerOrderId = 7001;
     private const long MugLine = 15012345678901;
+    private static int _levels;
 
     public string Store { get; } = store;
     public string Email { get; } = email;
@@ -51,6 +55,18 @@ internal sealed class ErasureScenario(TestApp app, string store, string email, s
         s["AbandonedCart:PublicBaseUrl"] = "http://shop-automation.test";
     }
 
+    /// <summary>Low stock with a supplier for MUG-BLUE (a purchase order when it runs low).</summary>
+    public static void ConfigureStock(Dictionary<string, string?> s, string store)
+    {
+        s[$"Stores:{store}:Inventory:DefaultLowStockThreshold"] = "5";
+        s[$"Stores:{store}:LowStock:GroupingWindow"] = "00:00:00";
+        s[$"Stores:{store}:LowStock:Suppliers:acme:Name"] = "Acme Mugs";
+        s[$"Stores:{store}:LowStock:Suppliers:acme:Email"] = "orders@acme.test";
+        s[$"Stores:{store}:LowStock:Suppliers:acme:LeadTime"] = "7.00:00:00";
+        s[$"Stores:{store}:LowStock:Suppliers:acme:MinimumOrderQuantity"] = "10";
+        s[$"Stores:{store}:LowStock:Skus:MUG-BLUE:Supplier"] = "acme";
+    }
+
     /// <summary>Shopify's answers for the return: the order (the customer's email, name and address) and the return's mutations.</summary>
     public static void ProgramShopify(FakePlatform platform, string email, string firstName, string lastName) => platform
         .OnGraphQLData("query ReturnOrderByName", _ => new { orders = new { nodes = new[] { ShopifyOrder(email, firstName, lastName) } } })
@@ -64,7 +80,9 @@ internal sealed class ErasureScenario(TestApp app, string store, string email, s
                 userErrors = Array.Empty<object>(),
             },
         })
-        .OnGraphQLData("mutation AttachReturnLabel", _ => new { reverseDeliveryCreateWithShipping = new { reverseDelivery = new { id = "gid://shopify/ReverseDelivery/999" }, userErrors = Array.Empty<object>() } });
+        .OnGraphQLData("mutation AttachReturnLabel", _ => new { reverseDeliveryCreateWithShipping = new { reverseDelivery = new { id = "gid://shopify/ReverseDelivery/999" }, userErrors = Array.Empty<object>() } })
+        .OnGraphQLData("tagsAdd", _ => new { tagsAdd = new { node = new { id = "gid://shopify/Product/9120347160904" }, userErrors = Array.Empty<object>() } })
+        .OnGraphQLData("tagsRemove", _ => new { tagsRemove = new { node = new { id = "gid://shopify/Product/9120347160904" }, userErrors = Array.Empty<object>() } });
 
     private static object ShopifyOrder(string email, string firstName, string lastName) => new
     {
@@ -123,7 +141,7 @@ internal sealed class ErasureScenario(TestApp app, string store, string email, s
 
         // The catalogue, then the customer's checkout: their recovery flow starts and waits.
         await SendAsync("products/update", Deliveries.Fixture("shopify/products.update.json"));
-        await Eventually.Until(async () => (await Azurite.Table(Automation.Inventory.InventoryView.Table).GetEntityIfExistsAsync<TableEntity>(Store, "48201930047816")).HasValue,
+        await Eventually.Until(async () => (await Azurite.Table(Automation.Inventory.InventoryView.Table).GetEntityIfExistsAsync<TableEntity>(Store, MugVariant.ToString(System.Globalization.CultureInfo.InvariantCulture))).HasValue,
             TimeSpan.FromSeconds(20), "the product in the inventory view");
         await SendAsync("checkouts/create", Personal("shopify/checkouts.create.json"));
         await Eventually.Until(async () => await durable.GetInstanceAsync(recovery) is { RuntimeStatus: OrchestrationRuntimeStatus.Running }, TimeSpan.FromSeconds(30), "the recovery flow waiting");
@@ -148,6 +166,71 @@ internal sealed class ErasureScenario(TestApp app, string store, string email, s
 
         Assert.That(await LabelExistsAsync(), Is.True, "the return's label is in blob storage");
         await QuietAsync();
+    }
+
+    /// <summary>
+    /// MUG-BLUE sells fast (an order yesterday), is restocked, runs low (a purchase order to its supplier) and sells out
+    /// (the out-of-stock automation tags the product and records the episode).
+    /// </summary>
+    public async Task LowThenSoldOutAsync()
+    {
+        await app.PublishAsync(new Automation.Events.OrderPlaced
+        {
+            Id = "order-placed:fast-seller",
+            StoreId = Store,
+            OccurredAt = DateTimeOffset.UtcNow.AddDays(-1),
+            OrderId = FastSellerOrderId,
+            Currency = "EUR",
+            LineItems = [new Automation.Events.LineItem(1, MugVariant, "MUG-BLUE", "Ceramic mug", 56, 29.95m)],
+        });
+        await LevelAsync(20, "restocked");
+        await LevelAsync(3, "low");
+        await Eventually.Until(async () => await DataRowsAsync(Automation.LowStock.PurchaseOrders.Table, Store) > 0, TimeSpan.FromSeconds(20), "the supplier's purchase order");
+        await LevelAsync(0, "sold out");
+        await Eventually.Until(async () => await DataRowsAsync(Automation.OutOfStock.SoldOutEpisodes.Table, Store) > 0, TimeSpan.FromSeconds(20), "the sold-out episode");
+    }
+
+    /// <summary>MUG-BLUE at <paramref name="available"/> now, acted on.</summary>
+    public async Task LevelAsync(int available, string what)
+    {
+        await app.PublishAsync(new Automation.Events.InventoryLevelChanged
+        {
+            Id = $"level-{Interlocked.Increment(ref _levels)}",
+            StoreId = Store,
+            OccurredAt = DateTimeOffset.UtcNow,
+            VariantId = MugVariant,
+            ProductId = 9120347160904,
+            Sku = "MUG-BLUE",
+            LocationId = "default",
+            Available = available,
+        });
+        await Eventually.Until(async () =>
+            (await Azurite.Table(Automation.Inventory.InventoryView.Table).GetEntityAsync<TableEntity>(Store, MugVariant.ToString(System.Globalization.CultureInfo.InvariantCulture))).Value is var row
+            && Automation.Inventory.VariantStock.FromEntity(row).Available([]) == available && row.GetString("Pending") is null, TimeSpan.FromSeconds(20), $"MUG-BLUE {what}");
+    }
+
+    /// <summary>A delivery too large for a queue message: its body waits in blob storage (and the delivery is kept as Ignored).</summary>
+    public async Task LargeDeliveryAsync()
+    {
+        var body = $$"""{"id": 1, "pad": "{{new string('x', 60 * 1024)}}"}""";
+        await SendAsync("collections/update", body);
+        var bodies = Azurite.Container(BlobContainers.WebhookBodies);
+        await Eventually.Until(async () => (await bodies.ExistsAsync()).Value && await bodies.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, Store + "/", default).AnyAsync(),
+            TimeSpan.FromSeconds(20), "the large body in blob storage");
+        await QuietAsync();
+    }
+
+    /// <summary>Rows of a table's partition, not counting index rows (0 while the table does not exist).</summary>
+    public static async Task<int> DataRowsAsync(string table, string partition)
+    {
+        try
+        {
+            return await Azurite.Table(table).QueryAsync<TableEntity>(Automation.Retention.DayIndex.DataRows(partition)).CountAsync();
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            return 0;
+        }
     }
 
     /// <summary>Shopify's customers/redact for the customer and the order.</summary>

@@ -31,20 +31,12 @@ public sealed class ShopErasureTests
         await MailSink.ClearAsync();
         _platform = await FakePlatform.StartAsync();
         ErasureScenario.ProgramShopify(_platform, "hedda.vantongeren@example.test", "Hedda", "Vantongeren");
-        _platform.OnGraphQLData("tagsAdd", _ => new { tagsAdd = new { node = new { id = "gid://shopify/Product/9120347160904" }, userErrors = Array.Empty<object>() } });
-        _platform.OnGraphQLData("tagsRemove", _ => new { tagsRemove = new { node = new { id = "gid://shopify/Product/9120347160904" }, userErrors = Array.Empty<object>() } });
         _app = await TestApp.StartAsync(s =>
         {
             ErasureScenario.Configure(s, _platform, Gone);
             ErasureScenario.Configure(s, _platform, Kept);
-            // The erased store also runs low stock with a supplier (a purchase order) and sells out (an episode).
-            s[$"Stores:{Gone}:Inventory:DefaultLowStockThreshold"] = "5";
-            s[$"Stores:{Gone}:LowStock:GroupingWindow"] = "00:00:00";
-            s[$"Stores:{Gone}:LowStock:Suppliers:acme:Name"] = "Acme Mugs";
-            s[$"Stores:{Gone}:LowStock:Suppliers:acme:Email"] = "orders@acme.test";
-            s[$"Stores:{Gone}:LowStock:Suppliers:acme:LeadTime"] = "7.00:00:00";
-            s[$"Stores:{Gone}:LowStock:Suppliers:acme:MinimumOrderQuantity"] = "10";
-            s[$"Stores:{Gone}:LowStock:Skus:MUG-BLUE:Supplier"] = "acme";
+                // The erased store also runs low stock with a supplier (a purchase order) and sells out (an episode).
+            ErasureScenario.ConfigureStock(s, Gone);
         });
     }
 
@@ -62,8 +54,8 @@ public sealed class ShopErasureTests
         var kept = new ErasureScenario(_app, Kept, "hedda.vantongeren@example.test", "Hedda", "Vantongeren");
         await gone.SeedAsync();
         await kept.SeedAsync();
-        await LowThenSoldOutAsync();
-        await LargeDeliveryAsync();
+        await gone.LowThenSoldOutAsync();
+        await gone.LargeDeliveryAsync();
         await ErasureScenario.QuietAsync();
         var keptBefore = await WhatIsLeftOfAsync(Kept);
         Assert.That(await WhatIsLeftOfAsync(Gone), Has.Some.StartsWith($"table {InventoryView.Table} ").And.Some.StartsWith($"table {SalesHistory.Table} ")
@@ -80,65 +72,6 @@ public sealed class ShopErasureTests
         Assert.That(await WhatIsLeftOfAsync(Kept), Is.EquivalentTo(keptBefore), "the other store's data is untouched");
         var record = (await Azurite.Table(TableNames.ComplianceRequests).GetEntityAsync<TableEntity>(Gone, "shop-redact:shop")).Value;
         Assert.That(record.GetString("Type"), Is.EqualTo(nameof(ShopRedactRequested)), "the redaction itself is recorded");
-    }
-
-    /// <summary>
-    /// MUG-BLUE sells fast, is restocked, runs low (a purchase order to its supplier) and sells out (the out-of-stock
-    /// automation tags the product and records the episode).
-    /// </summary>
-    private async Task LowThenSoldOutAsync()
-    {
-        var publisher = _app.Services.GetRequiredService<EventPublisher>();
-        var at = DateTimeOffset.UtcNow;
-        await publisher.PublishAsync(new OrderPlaced
-        {
-            Id = "order-placed:fast-seller",
-            StoreId = Gone,
-            OccurredAt = at.AddDays(-1),
-            OrderId = 7001,
-            Currency = "EUR",
-            LineItems = [new LineItem(1, 48201930047816, "MUG-BLUE", "Ceramic mug", 56, 29.95m)],
-        }, CancellationToken.None);
-        foreach (var (available, step, what) in new[] { (20, 1, "restocked"), (3, 2, "low"), (0, 3, "sold out") })
-        {
-            await publisher.PublishAsync(new InventoryLevelChanged
-            {
-                Id = $"level-{step}",
-                StoreId = Gone,
-                OccurredAt = at.AddSeconds(step),
-                VariantId = 48201930047816,
-                ProductId = 9120347160904,
-                Sku = "MUG-BLUE",
-                LocationId = "default",
-                Available = available,
-            }, CancellationToken.None);
-            await Eventually.Until(async () =>
-                (await Azurite.Table(InventoryView.Table).GetEntityAsync<TableEntity>(Gone, "48201930047816")).Value is var row
-                && VariantStock.FromEntity(row).Available([]) == available && row.GetString("Pending") is null, TimeSpan.FromSeconds(20), $"MUG-BLUE {what}");
-            if (what == "low") await Eventually.Until(async () => await RowsAsync(PurchaseOrders.Table, Gone) > 0, TimeSpan.FromSeconds(20), "the supplier's purchase order");
-        }
-
-        await Eventually.Until(async () => await RowsAsync(SoldOutEpisodes.Table, Gone) > 0, TimeSpan.FromSeconds(20), "the sold-out episode");
-    }
-
-    /// <summary>A delivery too large for a queue message: its body waits in blob storage.</summary>
-    private async Task LargeDeliveryAsync()
-    {
-        var body = $$"""{"id": 1, "pad": "{{new string('x', 60 * 1024)}}"}""";
-        await _app.Http.SendAsync(Deliveries.Shopify(ErasureScenario.DomainOf(Gone), "collections/update", body, ErasureScenario.SecretOf(Gone)));
-        await Eventually.Until(async () => (await WhatIsLeftOfAsync(Gone)).Any(f => f.StartsWith("blob webhook-bodies/", StringComparison.Ordinal)), TimeSpan.FromSeconds(20), "the large body in blob storage");
-    }
-
-    private static async Task<int> RowsAsync(string table, string partition)
-    {
-        try
-        {
-            return await Azurite.Table(table).QueryAsync<TableEntity>(Automation.Retention.DayIndex.DataRows(partition)).CountAsync();
-        }
-        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
-        {
-            return 0; // not made yet
-        }
     }
 
     /// <summary>
