@@ -51,7 +51,6 @@ internal sealed class ErasureScenario(TestApp app, string store, string email, s
         s["AbandonedCart:ReminderDelay"] = "01:00:00";
         s["AbandonedCart:QuietHoursStart"] = "00:00:00";
         s["AbandonedCart:QuietHoursEnd"] = "00:00:00";
-        s["AbandonedCart:UnsubscribeSecret"] = "erasure-unsubscribe-secret";
         s["AbandonedCart:PublicBaseUrl"] = "http://shop-automation.test";
     }
 
