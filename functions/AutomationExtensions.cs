@@ -9,6 +9,7 @@ using Automation.LowStock;
 using Automation.OutOfStock;
 using Automation.Platforms;
 using Automation.Restock;
+using Automation.Retention;
 using Automation.Returns;
 using Automation.Runtime;
 using Automation.Storage;
@@ -47,6 +48,7 @@ public static class AutomationExtensions
         services.AddLowStock(configuration);
         services.AddOutOfStock(configuration);
         services.AddRestock(configuration);
+        services.AddRetention(configuration);
 
         // Outermost first: one span per invocation (continuing the trace a queue message carries), storage outages
         // become 503s, operator endpoints need the admin key, queue failures carry their error to poison.

@@ -162,7 +162,7 @@ public sealed class CheckoutRecovery(
         foreach (var customerKey in keys)
         {
             var instanceId = RecoveryIds.InstanceId(redact.StoreId, customerKey);
-            await customers.EraseAsync(redact.StoreId, customerKey, cancellationToken);
+            await customers.EraseAsync(redact.StoreId, customerKey, redact.CustomerId, cancellationToken);
             await outcomes.EraseAsync(redact.StoreId, instanceId, cancellationToken);
             await EraseInstanceAsync(client, instanceId, cancellationToken);
         }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Automation.Events;
+using Automation.Retention;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 
 namespace Automation.AbandonedCart;
 
@@ -28,17 +30,24 @@ public sealed record RecoveryCustomer(TableEntity Row)
 /// <summary>
 /// The <c>RecoveryCustomers</c> table, one partition per store: <c>c-{customerKey}</c> (the customer, keyed by a hash of the
 /// email), and pointers <c>id-{customerId}</c> and <c>co-{hash of checkout id}</c> to it, so an order without an email or a
-/// closed checkout still finds the customer's flow. A start writes the customer and its pointers in one transaction.
+/// closed checkout still finds the customer's flow; <c>cp-{customerKey}|{pointer}</c> lists the customer's pointers, so
+/// erasing a customer finds them by key; and <see cref="DayIndex"/> rows for the retention purge. Every write is one
+/// transaction of the customer, its pointers and its index row.
 /// </summary>
-public sealed class RecoveryCustomers(StorageClients storage, TimeProvider time)
+public sealed class RecoveryCustomers(StorageClients storage, IOptions<RetentionOptions> retention, TimeProvider time) : IRetentionPurge
 {
     public const string TableName = "RecoveryCustomers";
+
+    public string Name => TableName;
 
     public static string CustomerRow(string customerKey) => "c-" + customerKey;
 
     public static string CustomerIdRow(long customerId) => "id-" + customerId.ToString(CultureInfo.InvariantCulture);
 
     public static string CheckoutRow(string checkoutId) => "co-" + StorageKeys.Hash(checkoutId);
+
+    /// <summary>The row that lists <paramref name="pointerRow"/> among the customer's pointers.</summary>
+    public static string PointerListRow(string customerKey, string pointerRow) => $"cp-{customerKey}|{pointerRow}";
 
     public Task<TableClient> TableAsync() => storage.TableAsync(TableName);
 
@@ -72,6 +81,7 @@ public sealed class RecoveryCustomers(StorageClients storage, TimeProvider time)
             }),
         };
         actions.AddRange(Pointers(state.StoreId, state.CustomerKey, checkout));
+        actions.Add(Indexed(state.StoreId, state.CustomerKey));
         await table.SubmitTransactionAsync(actions, cancellationToken);
     }
 
@@ -79,7 +89,7 @@ public sealed class RecoveryCustomers(StorageClients storage, TimeProvider time)
     public async Task RecordCheckoutAsync(string storeId, string customerKey, CheckoutEvent checkout, CancellationToken cancellationToken)
     {
         var table = await TableAsync();
-        await table.SubmitTransactionAsync(Pointers(storeId, customerKey, checkout), cancellationToken);
+        await table.SubmitTransactionAsync([.. Pointers(storeId, customerKey, checkout), Indexed(storeId, customerKey)], cancellationToken);
     }
 
     /// <summary>A start condition said no: kept on the customer, so an operator can see why nothing was sent.</summary>
@@ -95,6 +105,7 @@ public sealed class RecoveryCustomers(StorageClients storage, TimeProvider time)
         };
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpsertMerge, row) };
         actions.AddRange(Pointers(storeId, customerKey, checkout));
+        actions.Add(Indexed(storeId, customerKey));
         await table.SubmitTransactionAsync(actions, cancellationToken);
     }
 
@@ -102,7 +113,7 @@ public sealed class RecoveryCustomers(StorageClients storage, TimeProvider time)
     {
         var table = await TableAsync();
         var row = new TableEntity(storeId, CustomerRow(customerKey)) { ["Unsubscribed"] = true, ["UnsubscribedAt"] = time.GetUtcNow() };
-        await table.UpsertEntityAsync(row, TableUpdateMode.Merge, cancellationToken);
+        await table.SubmitTransactionAsync([new(TableTransactionActionType.UpsertMerge, row), Indexed(storeId, customerKey)], cancellationToken);
     }
 
     /// <summary>Remembers the customer's latest order: a checkout event that arrives after it starts nothing, and a flow that ends attributes it.</summary>
@@ -118,20 +129,22 @@ public sealed class RecoveryCustomers(StorageClients storage, TimeProvider time)
             ["LastOrderCurrency"] = order.Currency,
             ["LastOrderDiscountCodes"] = string.Join(',', order.DiscountCodes),
         };
-        await table.UpsertEntityAsync(row, TableUpdateMode.Merge, cancellationToken);
+        await table.SubmitTransactionAsync([new(TableTransactionActionType.UpsertMerge, row), Indexed(storeId, customerKey)], cancellationToken);
     }
 
-    /// <summary>Erases what recovery holds about a customer; an unsubscribed one keeps only the hashed suppression, so they are not emailed again.</summary>
-    public async Task EraseAsync(string storeId, string customerKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Erases what recovery holds about a customer, by key: their pointers (listed under <c>cp-{customerKey}|</c>, plus the
+    /// id and last checkout pointers by name, for rows written before that list existed), and their row. An unsubscribed
+    /// customer keeps only the hashed suppression, so they are not emailed again.
+    /// </summary>
+    public async Task EraseAsync(string storeId, string customerKey, long? customerId, CancellationToken cancellationToken)
     {
         var table = await TableAsync();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and CustomerKey eq {customerKey}");
-        await foreach (var pointer in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
-        {
-            await table.DeleteEntityAsync(storeId, pointer.RowKey, ETag.All, cancellationToken);
-        }
-
-        if (await GetAsync(storeId, customerKey, cancellationToken) is not { } customer) return;
+        var customer = await GetAsync(storeId, customerKey, cancellationToken);
+        await ErasePointersAsync(table, storeId, customerKey, cancellationToken);
+        if (customerId is { } id) await DeletePointerAsync(table, storeId, customerKey, CustomerIdRow(id), cancellationToken);
+        if (customer?.LastCheckoutId is { } checkoutId) await DeletePointerAsync(table, storeId, customerKey, CheckoutRow(checkoutId), cancellationToken);
+        if (customer is null) return;
         if (customer.Unsubscribed)
         {
             await table.UpsertEntityAsync(new TableEntity(storeId, CustomerRow(customerKey)) { ["Unsubscribed"] = true }, TableUpdateMode.Replace, cancellationToken);
@@ -142,10 +155,74 @@ public sealed class RecoveryCustomers(StorageClients storage, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// Customers not active (no checkout, skip, order or unsubscribe written) for <c>Retention:RecoveryDays</c> are erased
+    /// as on a redaction — an unsubscribed one down to the suppression, which is kept while the store is. Pointers
+    /// written before they were listed expire on their own.
+    /// </summary>
+    public async Task<int> PurgeAsync(string storeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoff = now.AddDays(-retention.Value.RecoveryDays);
+        var table = await TableAsync();
+        var purged = 0;
+        await DayIndex.SweepAsync(table, storeId, cutoff, async (rowKey, ct) =>
+        {
+            var found = await table.GetEntityIfExistsAsync<TableEntity>(storeId, rowKey, cancellationToken: ct);
+            if (!found.HasValue) return null;
+            var row = found.Value!;
+            if (row.Timestamp is { } written && written >= cutoff) return written;
+            if (rowKey.StartsWith("c-", StringComparison.Ordinal))
+            {
+                // An unsubscribed customer is trimmed to the suppression, which is then no longer indexed.
+                await EraseAsync(storeId, rowKey[2..], null, ct);
+            }
+            else if (rowKey.StartsWith("cp-", StringComparison.Ordinal))
+            {
+                await table.DeleteEntityAsync(storeId, rowKey, ETag.All, ct);
+            }
+            else
+            {
+                await DeletePointerAsync(table, storeId, row.GetString("CustomerKey") ?? "", rowKey, ct);
+            }
+
+            purged++;
+            return null;
+        }, cancellationToken);
+        return purged;
+    }
+
+    private static async Task ErasePointersAsync(TableClient table, string storeId, string customerKey, CancellationToken cancellationToken)
+    {
+        var prefix = $"cp-{customerKey}|";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
+        await foreach (var listed in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            await DeletePointerAsync(table, storeId, customerKey, listed.RowKey[prefix.Length..], cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes a pointer if it still leads to this customer (a later checkout may have made it another's), and its listing.</summary>
+    private static async Task DeletePointerAsync(TableClient table, string storeId, string customerKey, string pointerRow, CancellationToken cancellationToken)
+    {
+        var pointer = await table.GetEntityIfExistsAsync<TableEntity>(storeId, pointerRow, ["CustomerKey"], cancellationToken);
+        if (pointer.HasValue && pointer.Value!.GetString("CustomerKey") == customerKey)
+        {
+            await table.DeleteEntityAsync(storeId, pointerRow, pointer.Value.ETag, cancellationToken);
+        }
+
+        await table.DeleteEntityAsync(storeId, PointerListRow(customerKey, pointerRow), ETag.All, cancellationToken);
+    }
+
+    private TableTransactionAction Indexed(string storeId, string customerKey) => DayIndex.Entry(storeId, time.GetUtcNow(), CustomerRow(customerKey));
+
     private static IEnumerable<TableTransactionAction> Pointers(string storeId, string customerKey, CheckoutEvent checkout)
     {
-        yield return new(TableTransactionActionType.UpsertReplace, new TableEntity(storeId, CheckoutRow(checkout.CheckoutId)) { ["CustomerKey"] = customerKey });
-        if (checkout.CustomerId is { } id)
-            yield return new(TableTransactionActionType.UpsertReplace, new TableEntity(storeId, CustomerIdRow(id)) { ["CustomerKey"] = customerKey });
+        var pointers = new List<string> { CheckoutRow(checkout.CheckoutId) };
+        if (checkout.CustomerId is { } id) pointers.Add(CustomerIdRow(id));
+        foreach (var pointer in pointers)
+        {
+            yield return new(TableTransactionActionType.UpsertReplace, new TableEntity(storeId, pointer) { ["CustomerKey"] = customerKey });
+            yield return new(TableTransactionActionType.UpsertReplace, new TableEntity(storeId, PointerListRow(customerKey, pointer)));
+        }
     }
 }

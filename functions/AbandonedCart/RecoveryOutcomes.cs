@@ -1,7 +1,9 @@
+using Automation.Retention;
 using Automation.Runtime;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 
 namespace Automation.AbandonedCart;
 
@@ -25,16 +27,20 @@ public sealed record RecoveryOutcome(
 
 /// <summary>
 /// The <c>RecoveryOutcomes</c> table: one row per ended flow (PartitionKey store, RowKey flow id, which starts with the
-/// customer's instance id), read by the store's stats and by a late order's attribution.
+/// customer's instance id), read by the store's stats and by a late order's attribution; indexed by the day the flow
+/// ended (<see cref="DayIndex"/>, same transaction) and kept <c>Retention:RecoveryDays</c>.
 /// </summary>
-public sealed class RecoveryOutcomes(StorageClients storage)
+public sealed class RecoveryOutcomes(StorageClients storage, IOptions<RetentionOptions> retention) : IRetentionPurge
 {
     public const string TableName = "RecoveryOutcomes";
+
+    public string Name => TableName;
 
     public async Task RecordAsync(RecoveryOutcome outcome, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(TableName);
-        await table.UpsertEntityAsync(ToRow(outcome), TableUpdateMode.Replace, cancellationToken);
+        var row = ToRow(outcome);
+        await table.SubmitTransactionAsync([new(TableTransactionActionType.UpsertReplace, row), DayIndex.Entry(outcome.StoreId, outcome.EndedAt, row.RowKey)], cancellationToken);
         // Both ways an order is attributed (during the flow, or late) record it here, once.
         if (outcome.RecoveredRevenue is { } revenue) AutomationTelemetry.Recovered(outcome.StoreId, outcome.Currency, revenue);
     }
@@ -58,10 +64,28 @@ public sealed class RecoveryOutcomes(StorageClients storage)
     public async IAsyncEnumerable<RecoveryOutcome> ForStoreAsync(string storeId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(TableName);
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {storeId}"), cancellationToken: cancellationToken))
+        await foreach (var row in table.QueryAsync<TableEntity>(DayIndex.DataRows(storeId), cancellationToken: cancellationToken))
         {
             yield return FromRow(row);
         }
+    }
+
+    /// <summary>Outcomes of flows that ended more than <c>Retention:RecoveryDays</c> ago.</summary>
+    public async Task<int> PurgeAsync(string storeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoff = now.AddDays(-retention.Value.RecoveryDays);
+        var table = await storage.TableAsync(TableName);
+        var purged = 0;
+        await DayIndex.SweepAsync(table, storeId, cutoff, async (rowKey, ct) =>
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, rowKey, ["EndedAt"], ct);
+            if (!row.HasValue) return null;
+            if (row.Value!.GetDateTimeOffset("EndedAt") is { } ended && ended >= cutoff) return ended;
+            await table.DeleteEntityAsync(storeId, rowKey, ETag.All, ct);
+            purged++;
+            return null;
+        }, cancellationToken);
+        return purged;
     }
 
     /// <summary>Deletes a customer's outcomes: their flow ids start with the customer's instance id.</summary>

@@ -36,9 +36,10 @@ public sealed class AdminEndpoints(StorageClients storage, TimeProvider time)
     private static async Task<IResult> ListDeliveriesAsync(string storeId, string? status, int? top, StorageClients storage, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(TableNames.WebhookDeliveries);
+        // Deliveries only: the partition's index rows (Retention.DayIndex and the customer index) sort after '~'.
         var filter = status is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {storeId}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and Status eq {status}");
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey lt {Retention.DayIndex.DataEnd}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey lt {Retention.DayIndex.DataEnd} and Status eq {status}");
         var limit = Math.Clamp(top ?? 50, 1, 1000);
         var rows = new List<object>(limit);
         await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: limit, select: ["RowKey", "DeliveryId", "Topic", "Platform", "ReceivedAt", "Status", "Reason", "EventCount"], cancellationToken: cancellationToken))
@@ -52,6 +53,7 @@ public sealed class AdminEndpoints(StorageClients storage, TimeProvider time)
 
     private static async Task<IResult> GetDeliveryAsync(string storeId, string key, StorageClients storage, CancellationToken cancellationToken)
     {
+        if (Retention.DayIndex.IsIndexRow(key)) return Results.NotFound();
         var table = await storage.TableAsync(TableNames.WebhookDeliveries);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, key, cancellationToken: cancellationToken);
         if (!row.HasValue) return Results.NotFound();
@@ -69,6 +71,7 @@ public sealed class AdminEndpoints(StorageClients storage, TimeProvider time)
 
     private static async Task<IResult> ReplayDeliveryAsync(string storeId, string key, StorageClients storage, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (Retention.DayIndex.IsIndexRow(key)) return Results.NotFound();
         var table = await storage.TableAsync(TableNames.WebhookDeliveries);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, key, cancellationToken: cancellationToken);
         if (!row.HasValue) return Results.NotFound();

@@ -1,3 +1,4 @@
+using Automation.Retention;
 using Automation.Runtime;
 using Automation.Storage;
 using Azure;
@@ -47,10 +48,12 @@ public sealed class EffectInProgressException(string key, DateTimeOffset leaseUn
 /// <item>a retry after a crash between the two (the lease ran out) takes the lease over and is told so
 /// (<see cref="PriorAttempt.Unfinished"/>), and the effect reconciles with the outside world first.</item>
 /// </list>
-/// Two writes per effect: the lease (an insert) and the result.
+/// Two writes per effect: the lease (an insert, with the effect's <see cref="DayIndex"/> row in the same transaction) and
+/// the result. Records are kept <c>Retention:EffectDays</c> (longer than any retry of a step can come), then purged.
 /// </summary>
-public sealed class EffectLedger(StorageClients storage, IOptions<EffectOptions> options, TimeProvider time)
+public sealed class EffectLedger(StorageClients storage, IOptions<EffectOptions> options, IOptions<RetentionOptions> retention, TimeProvider time) : IRetentionPurge
 {
+    public string Name => TableNames.Effects;
 
     public async Task<string?> RunOnceAsync(string storeId, string idempotencyKey, Func<PriorAttempt, CancellationToken, Task<string?>> effect, CancellationToken cancellationToken,
         TimeSpan? lease = null)
@@ -62,15 +65,19 @@ public sealed class EffectLedger(StorageClients storage, IOptions<EffectOptions>
         var prior = PriorAttempt.None;
         try
         {
-            await table.AddEntityAsync(new TableEntity(storeId, rowKey)
-            {
-                ["Status"] = "Started",
-                ["StartedAt"] = now,
-                ["LeaseUntil"] = leaseUntil,
-                ["Attempts"] = 1,
-            }, cancellationToken);
+            await table.SubmitTransactionAsync(
+            [
+                new(TableTransactionActionType.Add, new TableEntity(storeId, rowKey)
+                {
+                    ["Status"] = "Started",
+                    ["StartedAt"] = now,
+                    ["LeaseUntil"] = leaseUntil,
+                    ["Attempts"] = 1,
+                }),
+                DayIndex.Entry(storeId, now, rowKey),
+            ], cancellationToken);
         }
-        catch (RequestFailedException ex) when (ex.Status == 409)
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
             var existing = (await table.GetEntityAsync<TableEntity>(storeId, rowKey, cancellationToken: cancellationToken)).Value;
             if (existing.GetString("Status") == "Done") return existing.GetString("Result");
@@ -123,5 +130,33 @@ public sealed class EffectLedger(StorageClients storage, IOptions<EffectOptions>
         var table = await storage.TableAsync(TableNames.Effects);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, StorageKeys.Escape(idempotencyKey), ["Status"], cancellationToken);
         return row.HasValue && row.Value!.GetString("Status") == "Done";
+    }
+
+    /// <summary>Effects started more than <c>Retention:EffectDays</c> ago; one still holding a live lease is kept.</summary>
+    public async Task<int> PurgeAsync(string storeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoff = now.AddDays(-retention.Value.EffectDays);
+        var table = await storage.TableAsync(TableNames.Effects);
+        var purged = 0;
+        await DayIndex.SweepAsync(table, storeId, cutoff, async (rowKey, ct) =>
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, rowKey, ["Status", "LeaseUntil", "Timestamp"], ct);
+            if (!row.HasValue) return null;
+            var effect = row.Value!;
+            if (effect.GetString("Status") != "Done" && effect.GetDateTimeOffset("LeaseUntil") > now) return now;
+            if (effect.Timestamp is { } written && written >= cutoff) return written;
+            try
+            {
+                await table.DeleteEntityAsync(storeId, rowKey, effect.ETag, ct);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                return now; // Written meanwhile (a retry took it over): looked at again later.
+            }
+
+            purged++;
+            return null;
+        }, cancellationToken);
+        return purged;
     }
 }

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using Automation.Retention;
 using Automation.Runtime;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 
 namespace Automation.LowStock;
 
@@ -17,10 +19,14 @@ public sealed record PurchaseOrder(string StoreId, string Id, string Supplier, s
 /// Purchase orders and the "one open order per SKU and supplier" rule. A line row
 /// <c>line|{supplier}|{sku}</c> exists from the moment a SKU needs ordering until its order is received or
 /// cancelled: inserting it is the check (a second insert conflicts), so two events can never open two orders.
+/// A closed order is indexed by the day it closed (<see cref="DayIndex"/>, same transaction) and kept
+/// <c>Retention:PurchaseOrderDays</c>; open orders and their lines are kept while open.
 /// </summary>
-public sealed class PurchaseOrders(StorageClients storage, TimeProvider time)
+public sealed class PurchaseOrders(StorageClients storage, IOptions<RetentionOptions> retention, TimeProvider time) : IRetentionPurge
 {
     public const string Table = "PurchaseOrders";
+
+    public string Name => Table;
 
     public static string LineKey(string supplier, string sku) => $"line|{StorageKeys.Escape(supplier)}|{StorageKeys.Escape(sku)}";
 
@@ -122,7 +128,8 @@ public sealed class PurchaseOrders(StorageClients storage, TimeProvider time)
         if (order.Status == "Open")
         {
             order = order with { Status = status, ClosedAt = time.GetUtcNow() };
-            await table.UpsertEntityAsync(ToEntity(order), TableUpdateMode.Replace, cancellationToken);
+            var row = ToEntity(order);
+            await table.SubmitTransactionAsync([new(TableTransactionActionType.UpsertReplace, row), DayIndex.Entry(storeId, order.ClosedAt.Value, row.RowKey)], cancellationToken);
         }
 
         foreach (var line in order.Lines)
@@ -137,6 +144,25 @@ public sealed class PurchaseOrders(StorageClients storage, TimeProvider time)
         }
 
         return order;
+    }
+
+    /// <summary>Orders closed more than <c>Retention:PurchaseOrderDays</c> ago.</summary>
+    public async Task<int> PurgeAsync(string storeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoff = now.AddDays(-retention.Value.PurchaseOrderDays);
+        var table = await storage.TableAsync(Table);
+        var purged = 0;
+        await DayIndex.SweepAsync(table, storeId, cutoff, async (rowKey, ct) =>
+        {
+            if (!rowKey.StartsWith("po|", StringComparison.Ordinal)) return null; // a line: it goes when its order closes
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, rowKey, ["Status", "ClosedAt"], ct);
+            if (!row.HasValue || row.Value!.GetString("Status") == "Open") return null; // an open order is indexed when it closes
+            if (row.Value.GetDateTimeOffset("ClosedAt") is { } closed && closed >= cutoff) return closed;
+            await table.DeleteEntityAsync(storeId, rowKey, ETag.All, ct);
+            purged++;
+            return null;
+        }, cancellationToken);
+        return purged;
     }
 
     private static TableEntity ToEntity(PurchaseOrder order) => new(order.StoreId, "po|" + StorageKeys.Escape(order.Id))

@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Automation.Inventory;
 using Automation.LowStock;
+using Automation.Retention;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 
 namespace Automation.Restock;
 
@@ -25,12 +27,15 @@ public enum SignupResult
 /// </list>
 /// Both rows are written in one entity-group transaction. A notified subscriber's queue row is removed, so the next
 /// batch starts where the last one ended. <c>WaitlistByEmail</c> (<c>{store}</c> / <c>{emailHash}|{variant}</c>) finds a
-/// person's entries for erasure.
+/// person's entries for erasure, and indexes each signup by day (<see cref="DayIndex"/>) for the retention purge; it is
+/// written first, so every entry can be found by key.
 /// </summary>
-public sealed class Waitlist(StorageClients storage, TimeProvider time) : IWaitlistDemand, ICustomerDataEraser
+public sealed class Waitlist(StorageClients storage, IOptions<RetentionOptions> retention, TimeProvider time) : IWaitlistDemand, ICustomerDataEraser, IRetentionPurge
 {
     public const string Table = "Waitlist";
     public const string ByEmailTable = "WaitlistByEmail";
+
+    public string Name => Table;
 
     public static string Partition(string storeId, long variantId) => $"{storeId}|{variantId.ToString(CultureInfo.InvariantCulture)}";
 
@@ -56,6 +61,11 @@ public sealed class Waitlist(StorageClients storage, TimeProvider time) : IWaitl
         };
         var index = new TableEntity(partition, "e|" + hash) { ["Entry"] = queueKey, ["Status"] = "Waiting", ["SubscribedAt"] = now };
 
+        // The person's link and its day index first: an entry is never written that erasure or the purge cannot find.
+        var byEmail = await storage.TableAsync(ByEmailTable);
+        var link = LinkRow(hash, variantId);
+        await byEmail.SubmitTransactionAsync([new(TableTransactionActionType.UpsertReplace, new TableEntity(storeId, link)), DayIndex.Entry(storeId, now, link)], cancellationToken);
+
         var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, "e|" + hash, cancellationToken: cancellationToken);
         try
         {
@@ -72,10 +82,10 @@ public sealed class Waitlist(StorageClients storage, TimeProvider time) : IWaitl
             return SignupResult.AlreadyWaiting;
         }
 
-        var byEmail = await storage.TableAsync(ByEmailTable);
-        await byEmail.UpsertEntityAsync(new TableEntity(storeId, $"{hash}|{variantId.ToString(CultureInfo.InvariantCulture)}"), TableUpdateMode.Replace, cancellationToken);
         return SignupResult.Added;
     }
+
+    private static string LinkRow(string emailHash, long variantId) => $"{emailHash}|{variantId.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The next waiting subscribers, oldest first.</summary>
     public async Task<IReadOnlyList<WaitlistEntry>> NextAsync(string storeId, long variantId, int count, CancellationToken cancellationToken)
@@ -183,5 +193,48 @@ public sealed class Waitlist(StorageClients storage, TimeProvider time) : IWaitl
         }
 
         return erased;
+    }
+
+    /// <summary>
+    /// Signups still waiting <c>Retention:WaitlistDays</c> after they were made expire (their entry, with the email, goes);
+    /// the trace of a finished one (notified or unsubscribed: its hashed index row) goes that long after it finished.
+    /// </summary>
+    public async Task<int> PurgeAsync(string storeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoff = now.AddDays(-retention.Value.WaitlistDays);
+        var byEmail = await storage.TableAsync(ByEmailTable);
+        var table = await storage.TableAsync(Table);
+        var purged = 0;
+        await DayIndex.SweepAsync(byEmail, storeId, cutoff, async (link, ct) =>
+        {
+            var bar = link.IndexOf('|', StringComparison.Ordinal);
+            if (bar < 0 || !long.TryParse(link[(bar + 1)..], CultureInfo.InvariantCulture, out var variantId)) return null;
+            var partition = Partition(storeId, variantId);
+            var index = await table.GetEntityIfExistsAsync<TableEntity>(partition, "e|" + link[..bar], cancellationToken: ct);
+            if (index.HasValue)
+            {
+                var row = index.Value!;
+                var waiting = row.GetString("Status") == "Waiting";
+                var since = waiting ? row.GetDateTimeOffset("SubscribedAt") : row.GetDateTimeOffset("FinishedAt") ?? row.Timestamp;
+                if (since >= cutoff) return since;
+                // The index row at its ETag (a signup again meanwhile keeps it), and a waiting entry with it, in one transaction.
+                var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, row, row.ETag) };
+                if (waiting && row.GetString("Entry") is { } entry) actions.Add(new(TableTransactionActionType.Delete, new TableEntity(partition, entry), ETag.All));
+                try
+                {
+                    await table.SubmitTransactionAsync(actions, ct);
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
+                {
+                    return now;
+                }
+
+                purged++;
+            }
+
+            await byEmail.DeleteEntityAsync(storeId, link, ETag.All, ct);
+            return null;
+        }, cancellationToken);
+        return purged;
     }
 }

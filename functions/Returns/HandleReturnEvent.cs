@@ -1,6 +1,5 @@
 using Automation.Events;
 using Automation.Runtime;
-using Automation.Returns.Labels;
 using Automation.Stores;
 
 using Automation.Storage;
@@ -21,7 +20,7 @@ public sealed class HandleReturnEvent(
     ReturnsPlatforms platforms,
     ReturnHandler handler,
     ReturnCases cases,
-    LabelStorage labels,
+    ReturnErasure erasure,
     ILogger<HandleReturnEvent> logger)
 {
     [Function(nameof(HandleReturnEvent))]
@@ -32,7 +31,7 @@ public sealed class HandleReturnEvent(
     {
         ReturnRequested requested => OnReturnRequestedAsync(requested, durable, cancellationToken),
         RefundCreated refund => OnRefundCreatedAsync(refund, cancellationToken),
-        CustomerRedactRequested redact => OnCustomerRedactAsync(redact, cancellationToken),
+        CustomerRedactRequested redact => OnCustomerRedactAsync(redact, durable, cancellationToken),
         _ => Ignore(message),
     };
 
@@ -70,19 +69,21 @@ public sealed class HandleReturnEvent(
 
     private async Task OnRefundCreatedAsync(RefundCreated refund, CancellationToken cancellationToken)
     {
+        // The order's returns, read by key (order|{orderId}|…), not by scanning the store's returns.
         foreach (var (rma, _) in await cases.FindAsync(refund.StoreId, null, [refund.OrderId], cancellationToken))
         {
             await cases.MarkRefundedAsync(refund.StoreId, rma, refund.RefundId, refund.OccurredAt, cancellationToken);
         }
     }
 
-    private async Task OnCustomerRedactAsync(CustomerRedactRequested redact, CancellationToken cancellationToken)
+    /// <summary>The customer's returns (by email, and the orders the request names): their flows first, then labels and rows.</summary>
+    private async Task OnCustomerRedactAsync(CustomerRedactRequested redact, DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var found = await cases.FindAsync(redact.StoreId, redact.Email, redact.Orders, cancellationToken);
         foreach (var (rma, _) in found)
         {
-            await labels.DeleteAsync(redact.StoreId, rma, cancellationToken);
-            await cases.DeleteAsync(redact.StoreId, rma, cancellationToken);
+            await ReturnErasure.EraseFlowAsync(durable, redact.StoreId, rma, cancellationToken);
+            await erasure.EraseAsync(redact.StoreId, rma, cancellationToken);
         }
 
         logger.LogInformation("Erased {Count} returns for a customer of store {StoreId}", found.Count, redact.StoreId);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Automation.Runtime;
@@ -28,8 +29,18 @@ public sealed record ReturnCase
 }
 
 /// <summary>
-/// The Returns table: one row per RMA (PartitionKey store, RowKey RMA). The RMA is derived from the order and the
-/// items, so the same request twice finds the same row and nothing is done twice.
+/// The Returns table, one partition per store. The RMA is derived from the order and the items, so the same request
+/// twice finds the same row and nothing is done twice. Beside each case, written in the same transaction, index rows
+/// let every read go by key:
+/// <list type="bullet">
+/// <item><c>{rma}</c> (<c>RMA-…</c>): the case;</item>
+/// <item><c>list|{reverse ticks of CreatedAt}|{rma}</c>: newest first, with the summary the operator's list shows (kept in
+/// step with the case on every change); also the time order the retention purge reads, oldest at the end;</item>
+/// <item><c>order|{orderId}|{rma}</c>: an order's returns (refunds, erasure by order);</item>
+/// <item><c>customer|{hash of email}|{reverse ticks}|{rma}</c>: a customer's returns, newest first (recent returns, erasure);</item>
+/// <item><c>meta|indexed</c>: the cases written before these index rows existed have been indexed (once, on first use,
+/// from a read of the case rows' key range).</item>
+/// </list>
 /// </summary>
 public sealed class ReturnCases(StorageClients storage)
 {
@@ -43,6 +54,13 @@ public sealed class ReturnCases(StorageClients storage)
 
     /// <summary>Row <c>Status</c>: the flow stopped before the end; <c>Problem</c> says where and why.</summary>
     public const string NeedsAttention = "NeedsAttention";
+
+    private const string IndexedMarker = "meta|indexed";
+
+    /// <summary>What the list rows carry of the case (the operator's list reads only them).</summary>
+    private static readonly string[] Summary = ["Status", "Problem", "Outcome", "Rule", "Reason", "OrderId", "CreatedAt", "RefundedAt"];
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _indexed = new(StringComparer.Ordinal);
 
     /// <summary>A short, readable, deterministic RMA: <c>RMA-</c> and eight Crockford base-32 characters.</summary>
     public static string RmaFor(string storeId, string requestKey)
@@ -66,6 +84,14 @@ public sealed class ReturnCases(StorageClients storage)
 
     public static string CustomerKey(string email) => StorageKeys.Hash("customer:" + email.Trim().ToLowerInvariant());
 
+    public static bool IsCase(string rowKey) => rowKey.StartsWith("RMA-", StringComparison.Ordinal);
+
+    private static string ListRow(DateTimeOffset createdAt, string rma) => $"list|{StorageKeys.ReverseTicks(createdAt)}|{rma}";
+
+    private static string OrderPrefix(long orderId) => $"order|{orderId.ToString(CultureInfo.InvariantCulture)}|";
+
+    private static string CustomerPrefix(string customerKey) => $"customer|{customerKey}|";
+
     public async Task<ReturnCase?> GetAsync(string storeId, string rma, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(Table);
@@ -73,7 +99,7 @@ public sealed class ReturnCases(StorageClients storage)
         return row.HasValue ? Read(row.Value!) : null;
     }
 
-    /// <summary>Adds the case; if another attempt added it first, returns that one and false.</summary>
+    /// <summary>Adds the case with its index rows; if another attempt added it first, returns that one and false.</summary>
     public async Task<(ReturnCase Case, bool Created)> AddAsync(ReturnCase returnCase, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(Table);
@@ -90,10 +116,10 @@ public sealed class ReturnCases(StorageClients storage)
         };
         try
         {
-            await table.AddEntityAsync(row, cancellationToken);
+            await table.SubmitTransactionAsync([new(TableTransactionActionType.Add, row), .. IndexRows(row)], cancellationToken);
             return (returnCase, true);
         }
-        catch (RequestFailedException ex) when (ex.Status == 409)
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
             return ((await GetAsync(returnCase.StoreId, returnCase.Rma, cancellationToken))!, false);
         }
@@ -105,6 +131,7 @@ public sealed class ReturnCases(StorageClients storage)
         var table = await storage.TableAsync(Table);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(decided.StoreId, decided.Rma, cancellationToken: cancellationToken);
         if (!row.HasValue || row.Value!.GetString("Outcome") != nameof(ReturnOutcome.ManualReview)) return false;
+        await EnsureIndexedAsync(decided.StoreId, cancellationToken);
         var update = new TableEntity(decided.StoreId, decided.Rma)
         {
             ["Case"] = System.Text.Json.JsonSerializer.Serialize(decided, Json.Options),
@@ -115,36 +142,37 @@ public sealed class ReturnCases(StorageClients storage)
         };
         try
         {
-            await table.UpdateEntityAsync(update, row.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+            await table.SubmitTransactionAsync([new(TableTransactionActionType.UpdateMerge, update, row.Value.ETag), SummaryUpdate(row.Value, update)], cancellationToken);
             return true;
         }
-        catch (RequestFailedException ex) when (ex.Status == 412)
+        catch (TableTransactionFailedException ex) when (ex.Status == 412)
         {
             return false;
         }
     }
 
-    /// <summary>The store's returns, newest first, optionally only one outcome (e.g. ManualReview).</summary>
+    /// <summary>The store's returns, newest first, optionally only one outcome (e.g. ManualReview): read from the list rows, by key.</summary>
+    /// <returns>The list rows, each with <c>RowKey</c> set to its RMA, as the case rows would show them.</returns>
     public async Task<List<TableEntity>> ListAsync(string storeId, string? outcome, int top, CancellationToken cancellationToken)
     {
+        await EnsureIndexedAsync(storeId, cancellationToken);
         var table = await storage.TableAsync(Table);
         var filter = outcome is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {storeId}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and Outcome eq {outcome}");
-        var rows = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Status", "Problem", "Outcome", "Rule", "Reason", "OrderId", "CreatedAt", "RefundedAt"], cancellationToken: cancellationToken))
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey ge 'list|' and RowKey lt 'list}}'")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey ge 'list|' and RowKey lt 'list}}' and Outcome eq {outcome}");
+        var rows = new List<TableEntity>(top);
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: top, cancellationToken: cancellationToken))
         {
+            row.RowKey = row.GetString("Rma") ?? row.RowKey;
             rows.Add(row);
+            if (rows.Count == top) break;
         }
 
-        return [.. rows.OrderByDescending(r => r.GetDateTimeOffset("CreatedAt")).Take(top)];
+        return rows;
     }
 
-    public async Task SetStatusAsync(string storeId, string rma, string status, CancellationToken cancellationToken)
-    {
-        var table = await storage.TableAsync(Table);
-        await table.UpdateEntityAsync(new TableEntity(storeId, rma) { ["Status"] = status }, ETag.All, TableUpdateMode.Merge, cancellationToken);
-    }
+    public Task SetStatusAsync(string storeId, string rma, string status, CancellationToken cancellationToken) =>
+        UpdateAsync(new TableEntity(storeId, rma) { ["Status"] = status }, cancellationToken);
 
     /// <summary>The row's <c>Status</c> (<see cref="Decided"/>, <see cref="Done"/>, <see cref="NeedsAttention"/>), or null if there is no row.</summary>
     public async Task<string?> GetStatusAsync(string storeId, string rma, CancellationToken cancellationToken)
@@ -155,20 +183,19 @@ public sealed class ReturnCases(StorageClients storage)
     }
 
     /// <summary>Marks a return whose flow stopped, with what stopped it, for the operator's list.</summary>
-    public async Task FlagAsync(string storeId, string rma, string problem, CancellationToken cancellationToken)
-    {
-        var table = await storage.TableAsync(Table);
-        await table.UpdateEntityAsync(new TableEntity(storeId, rma) { ["Status"] = NeedsAttention, ["Problem"] = problem }, ETag.All, TableUpdateMode.Merge, cancellationToken);
-    }
+    public Task FlagAsync(string storeId, string rma, string problem, CancellationToken cancellationToken) =>
+        UpdateAsync(new TableEntity(storeId, rma) { ["Status"] = NeedsAttention, ["Problem"] = problem }, cancellationToken);
 
-    /// <summary>Returns this customer asked for since <paramref name="since"/> (any outcome).</summary>
+    /// <summary>Returns this customer asked for since <paramref name="since"/> (any outcome): a key range of their index rows.</summary>
     public async Task<int> CountRecentAsync(string storeId, string email, DateTimeOffset since, CancellationToken cancellationToken)
     {
+        await EnsureIndexedAsync(storeId, cancellationToken);
         var table = await storage.TableAsync(Table);
-        var key = CustomerKey(email);
+        var prefix = CustomerPrefix(CustomerKey(email));
         var count = 0;
-        await foreach (var _ in table.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and CustomerKey eq {key} and CreatedAt ge {since}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        // Newest first: everything asked for since then sorts before the reverse ticks of then.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey ge {prefix} and RowKey lt {prefix + StorageKeys.ReverseTicks(since) + "}"}");
+        await foreach (var _ in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
         {
             count++;
         }
@@ -176,26 +203,43 @@ public sealed class ReturnCases(StorageClients storage)
         return count;
     }
 
-    /// <summary>The cases for an order (to mark refunds) or for a customer (to erase on request).</summary>
+    /// <summary>The cases of a customer (by email) and of these orders, by key (to mark refunds, or to erase on request).</summary>
     public async Task<List<(string Rma, long OrderId)>> FindAsync(string storeId, string? email, IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken)
     {
+        await EnsureIndexedAsync(storeId, cancellationToken);
         var table = await storage.TableAsync(Table);
-        var key = email is null ? null : CustomerKey(email);
-        var found = new List<(string, long)>();
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {storeId}"), select: ["RowKey", "OrderId", "CustomerKey"], cancellationToken: cancellationToken))
+        var prefixes = orderIds.Select(OrderPrefix).ToList();
+        if (!string.IsNullOrWhiteSpace(email)) prefixes.Add(CustomerPrefix(CustomerKey(email)));
+        var found = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var prefix in prefixes)
         {
-            var orderId = row.GetInt64("OrderId") ?? 0;
-            if ((key is not null && row.GetString("CustomerKey") == key) || orderIds.Contains(orderId)) found.Add((row.RowKey, orderId));
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["Rma", "OrderId"], cancellationToken: cancellationToken))
+            {
+                if (row.GetString("Rma") is { } rma) found[rma] = row.GetInt64("OrderId") ?? 0;
+            }
         }
 
-        return found;
+        return [.. found.Select(f => (f.Key, f.Value))];
     }
 
-    public async Task MarkRefundedAsync(string storeId, string rma, long refundId, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>The returns created before <paramref name="cutoff"/>: the end of the newest-first list, by key.</summary>
+    public async Task<List<string>> CreatedBeforeAsync(string storeId, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
+        await EnsureIndexedAsync(storeId, cancellationToken);
         var table = await storage.TableAsync(Table);
-        await table.UpdateEntityAsync(new TableEntity(storeId, rma) { ["RefundId"] = refundId, ["RefundedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey gt {"list|" + StorageKeys.ReverseTicks(cutoff)} and RowKey lt 'list}}'");
+        var rmas = new List<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["Rma"], cancellationToken: cancellationToken))
+        {
+            if (row.GetString("Rma") is { } rma) rmas.Add(rma);
+        }
+
+        return rmas;
     }
+
+    public Task MarkRefundedAsync(string storeId, string rma, long refundId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        UpdateAsync(new TableEntity(storeId, rma) { ["RefundId"] = refundId, ["RefundedAt"] = at }, cancellationToken);
 
     /// <summary>Notes the platform's own id for a return we created there (Shopify's Return GID).</summary>
     public async Task LinkPlatformReturnAsync(string storeId, string rma, string platformReturnId, CancellationToken cancellationToken)
@@ -204,10 +248,77 @@ public sealed class ReturnCases(StorageClients storage)
         await table.UpdateEntityAsync(new TableEntity(storeId, rma) { ["PlatformReturnId"] = platformReturnId }, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
+    /// <summary>Deletes the case and its index rows.</summary>
     public async Task DeleteAsync(string storeId, string rma, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(Table);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, rma, ["PartitionKey", "RowKey", "CreatedAt", "OrderId", "CustomerKey"], cancellationToken);
+        if (!row.HasValue) return;
+        // Each delete answers 404 quietly when an index row is missing (a case written before they existed).
+        foreach (var index in IndexRows(row.Value!)) await table.DeleteEntityAsync(storeId, index.Entity.RowKey, ETag.All, cancellationToken);
         await table.DeleteEntityAsync(storeId, rma, ETag.All, cancellationToken);
+    }
+
+    /// <summary>A change to the case, and to its list row when the change is part of the summary (one transaction).</summary>
+    private async Task UpdateAsync(TableEntity change, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, change, ETag.All) };
+        if (change.Keys.Any(Summary.Contains))
+        {
+            await EnsureIndexedAsync(change.PartitionKey, cancellationToken);
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(change.PartitionKey, change.RowKey, ["PartitionKey", "RowKey", "CreatedAt"], cancellationToken);
+            if (row.HasValue) actions.Add(SummaryUpdate(row.Value!, change));
+        }
+
+        await table.SubmitTransactionAsync(actions, cancellationToken);
+    }
+
+    private static TableTransactionAction SummaryUpdate(TableEntity caseRow, TableEntity change)
+    {
+        var list = new TableEntity(caseRow.PartitionKey, ListRow(caseRow.GetDateTimeOffset("CreatedAt") ?? default, caseRow.RowKey));
+        foreach (var (key, value) in change.Where(p => Summary.Contains(p.Key))) list[key] = value;
+        return new TableTransactionAction(TableTransactionActionType.UpsertMerge, list);
+    }
+
+    /// <summary>The index rows of a case row (which must have CreatedAt, OrderId and CustomerKey).</summary>
+    private static IEnumerable<TableTransactionAction> IndexRows(TableEntity caseRow)
+    {
+        var store = caseRow.PartitionKey;
+        var rma = caseRow.RowKey;
+        var createdAt = caseRow.GetDateTimeOffset("CreatedAt") ?? default;
+        var orderId = caseRow.GetInt64("OrderId") ?? 0;
+        var list = new TableEntity(store, ListRow(createdAt, rma)) { ["Rma"] = rma };
+        foreach (var column in Summary) list[column] = caseRow.TryGetValue(column, out var value) ? value : null;
+        yield return new(TableTransactionActionType.UpsertReplace, list);
+        yield return new(TableTransactionActionType.UpsertReplace, new TableEntity(store, OrderPrefix(orderId) + rma) { ["Rma"] = rma, ["OrderId"] = orderId });
+        if (caseRow.GetString("CustomerKey") is { } customerKey)
+        {
+            yield return new(TableTransactionActionType.UpsertReplace,
+                new TableEntity(store, $"{CustomerPrefix(customerKey)}{StorageKeys.ReverseTicks(createdAt)}|{rma}") { ["Rma"] = rma, ["OrderId"] = orderId });
+        }
+    }
+
+    /// <summary>
+    /// Cases recorded before the index rows existed get them, once per store (a marker row says so): one read of the case
+    /// rows' key range. Rows in flight keep being read meanwhile: a case is found by its RMA either way.
+    /// </summary>
+    private async Task EnsureIndexedAsync(string storeId, CancellationToken cancellationToken)
+    {
+        if (_indexed.ContainsKey(storeId)) return;
+        var table = await storage.TableAsync(Table);
+        if (!(await table.GetEntityIfExistsAsync<TableEntity>(storeId, IndexedMarker, ["RowKey"], cancellationToken)).HasValue)
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey ge 'RMA-' and RowKey lt 'RMA.'");
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "CustomerKey", .. Summary], cancellationToken: cancellationToken))
+            {
+                await table.SubmitTransactionAsync(IndexRows(row), cancellationToken);
+            }
+
+            await table.UpsertEntityAsync(new TableEntity(storeId, IndexedMarker), TableUpdateMode.Replace, cancellationToken);
+        }
+
+        _indexed[storeId] = true;
     }
 
     private static ReturnCase Read(TableEntity row) =>

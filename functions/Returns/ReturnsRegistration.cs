@@ -18,6 +18,7 @@ public static class ReturnsRegistration
         services.AddSingleton<IValidateOptions<ReturnsOptions>, ValidatePolicies>();
         services.AddSingleton<ReturnCases>();
         services.AddSingleton<LabelStorage>();
+        services.AddSingleton<ReturnErasure>();
         services.AddSingleton<ICarrierLabelProvider, BuiltInLabelProvider>();
         services.AddSingleton<CarrierLabels>();
         services.AddSingleton<ShopifyReturns>();

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Automation.Effects;
+using Automation.Retention;
 using Automation.Storage;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
@@ -21,7 +22,7 @@ public sealed class HostQueuesOptions
 /// <c>&lt;queue&gt;-poison</c> here, as a <see cref="PoisonMessage"/> that carries the error. The Functions host would
 /// move the bare body there and lose the reason. Earlier failures are rethrown so the host retries them.
 /// </summary>
-internal sealed class QueueFailureMiddleware(StorageClients storage, IOptions<HostQueuesOptions> options, TimeProvider time, ILogger<QueueFailureMiddleware> logger)
+internal sealed class QueueFailureMiddleware(StorageClients storage, IOptions<HostQueuesOptions> options, IOptions<RetentionOptions> retention, TimeProvider time, ILogger<QueueFailureMiddleware> logger)
     : IFunctionsWorkerMiddleware
 {
     // Not async for other triggers: orchestrator functions pass through here too and must not await anything.
@@ -59,7 +60,9 @@ internal sealed class QueueFailureMiddleware(StorageClients storage, IOptions<Ho
             var envelope = new PoisonMessage(queue, context.FunctionDefinition.Name, FunctionTriggers.BindingValue(context, "Id") ?? "", attempt,
                 Describe(failure), time.GetUtcNow(), FunctionTriggers.QueueMessageBody(context));
             var poison = await storage.QueueAsync(QueueNames.Poison(queue));
-            await poison.SendMessageAsync(BinaryData.FromObjectAsJson(envelope, Json.Options), timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: CancellationToken.None);
+            // Poison messages carry what their message carried (a webhook's body, a customer's email): they expire after
+            // Retention:PoisonDays (the queue service deletes them), time enough to look and replay.
+            await poison.SendMessageAsync(BinaryData.FromObjectAsJson(envelope, Json.Options), timeToLive: TimeSpan.FromDays(retention.Value.PoisonDays), cancellationToken: CancellationToken.None);
             logger.LogError("{Function} moved message {MessageId} to {Poison} after attempt {Attempt}: {Error}", context.FunctionDefinition.Name, envelope.MessageId, QueueNames.Poison(queue), attempt, envelope.Error);
             // Returning normally lets the host delete the original: the poison copy is the one that counts now.
         }

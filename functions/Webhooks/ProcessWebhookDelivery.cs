@@ -34,31 +34,54 @@ public sealed class ProcessWebhookDelivery(
         IWebhookTranslator translator = delivery.Platform == Platform.Shopify ? Shopify : WooCommerce;
         var translation = translator.Translate(delivery, body);
 
-        var existing = await log.TryAddAsync(delivery, translation.DedupeKey, body, cancellationToken);
-        // A second copy is a duplicate whatever state the first is in: the first copy's own message stays queued until
-        // it completes, so only a retry of that same message (same delivery id) or a replay carries on from here.
-        if (existing is not null && !delivery.Replay && existing.GetString("DeliveryId") != delivery.Id)
+        // Only a copy of a delivery whose first copy settled is a duplicate. One whose first copy failed (even into
+        // poison) or died is processed; one that arrives while another copy holds the row waits for it to settle.
+        var claim = await log.ClaimAsync(delivery, translation, body, cancellationToken);
+        if (claim is null)
         {
-            logger.LogInformation("Duplicate {Platform} {Topic} delivery for store {StoreId}: already {Status}", delivery.Platform, delivery.Topic, delivery.StoreId, existing.GetString("Status"));
+            logger.LogInformation("Duplicate {Platform} {Topic} delivery for store {StoreId}: already settled", delivery.Platform, delivery.Topic, delivery.StoreId);
             return;
         }
 
-        switch (translation.Outcome)
+        if (claim.PreviousStatus is { } previous)
         {
-            case TranslationOutcome.Unparseable:
-                await log.SetStatusAsync(delivery.StoreId, translation.DedupeKey, DeliveryStatus.Unparseable, translation.Reason, 0, cancellationToken);
-                throw new PermanentFailureException($"Unparseable {delivery.Platform} {delivery.Topic} delivery {delivery.Id} for store {delivery.StoreId}: {translation.Reason}");
+            logger.LogInformation("{Platform} {Topic} delivery for store {StoreId} taken over from an earlier copy that was {Status}", delivery.Platform, delivery.Topic, delivery.StoreId, previous);
+        }
 
-            case TranslationOutcome.Ignored:
-                if (translation.Version is not null) await versions.TryAdvanceAsync(delivery.StoreId, translation.Version, cancellationToken);
-                await log.SetStatusAsync(delivery.StoreId, translation.DedupeKey, DeliveryStatus.Ignored, translation.Reason, 0, cancellationToken);
-                logger.LogInformation("Kept {Platform} {Topic} delivery for store {StoreId}: {Reason}", delivery.Platform, delivery.Topic, delivery.StoreId, translation.Reason);
-                return;
+        if (translation.Outcome == TranslationOutcome.Unparseable)
+        {
+            // Kept with the reason, and straight to poison: no retry reads it differently.
+            await log.SettleAsync(claim, DeliveryStatus.Unparseable, translation.Reason, 0, cancellationToken);
+            throw new PermanentFailureException($"Unparseable {delivery.Platform} {delivery.Topic} delivery {delivery.Id} for store {delivery.StoreId}: {translation.Reason}");
+        }
+
+        try
+        {
+            await ActAsync(delivery, translation, claim, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // The row says Failed with the exception's type only (messages can carry what a payload or a server said),
+            // and the lease is free for the retry, or for a later copy once this one is in poison.
+            await log.ReleaseAsync(claim, ex.GetType().Name, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Refuses stale state, publishes the events, and records how the delivery ended.</summary>
+    private async Task ActAsync(WebhookDelivery delivery, Translation translation, DeliveryClaim claim, CancellationToken cancellationToken)
+    {
+        if (translation.Outcome == TranslationOutcome.Ignored)
+        {
+            if (translation.Version is not null) await versions.TryAdvanceAsync(delivery.StoreId, translation.Version, cancellationToken);
+            await log.SettleAsync(claim, DeliveryStatus.Ignored, translation.Reason, 0, cancellationToken);
+            logger.LogInformation("Kept {Platform} {Topic} delivery for store {StoreId}: {Reason}", delivery.Platform, delivery.Topic, delivery.StoreId, translation.Reason);
+            return;
         }
 
         if (translation.Version is not null && !await versions.TryAdvanceAsync(delivery.StoreId, translation.Version, cancellationToken))
         {
-            await log.SetStatusAsync(delivery.StoreId, translation.DedupeKey, DeliveryStatus.Stale, $"A newer {translation.Version.Key} than {translation.Version.UpdatedAt:O} is already held.", 0, cancellationToken);
+            await log.SettleAsync(claim, DeliveryStatus.Stale, $"A newer {translation.Version.Key} than {translation.Version.UpdatedAt:O} is already held.", 0, cancellationToken);
             logger.LogInformation("Stale {Platform} {Topic} delivery for store {StoreId} ignored", delivery.Platform, delivery.Topic, delivery.StoreId);
             return;
         }
@@ -78,7 +101,7 @@ public sealed class ProcessWebhookDelivery(
             await publisher.PublishAsync(resolved, cancellationToken);
         }
 
-        await log.SetStatusAsync(delivery.StoreId, translation.DedupeKey, DeliveryStatus.Processed, null, translation.Events.Count, cancellationToken);
+        await log.SettleAsync(claim, DeliveryStatus.Processed, null, translation.Events.Count, cancellationToken);
         logger.LogInformation("{Platform} {Topic} delivery for store {StoreId} became {Count} event(s)", delivery.Platform, delivery.Topic, delivery.StoreId, translation.Events.Count);
     }
 

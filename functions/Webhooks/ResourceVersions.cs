@@ -1,15 +1,21 @@
+using Automation.Retention;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 
 namespace Automation.Webhooks;
 
 /// <summary>
 /// The newest <c>updated_at</c> seen per resource. Deliveries arrive out of order and retries carry the original
-/// payload, so a delivery older than what we hold is stale and must not move state backwards.
+/// payload, so a delivery older than what we hold is stale and must not move state backwards. One partition per
+/// store; each write also indexes the row under its day (<see cref="DayIndex"/>, same transaction), and a resource
+/// not updated for <c>Retention:ResourceVersionDays</c> is forgotten — platforms stop retrying long before.
 /// </summary>
-public sealed class ResourceVersions(StorageClients storage)
+public sealed class ResourceVersions(StorageClients storage, IOptions<RetentionOptions> retention, TimeProvider time) : IRetentionPurge
 {
+    public string Name => TableNames.ResourceVersions;
+
     /// <summary>Records the version; false when a newer one is already recorded (equal is not stale: a retry).</summary>
     public async Task<bool> TryAdvanceAsync(string storeId, ResourceVersion version, CancellationToken cancellationToken)
     {
@@ -22,7 +28,9 @@ public sealed class ResourceVersions(StorageClients storage)
             {
                 if (!existing.HasValue)
                 {
-                    await table.AddEntityAsync(new TableEntity(storeId, rowKey) { ["UpdatedAt"] = version.UpdatedAt }, cancellationToken);
+                    await table.SubmitTransactionAsync(
+                        [new(TableTransactionActionType.Add, new TableEntity(storeId, rowKey) { ["UpdatedAt"] = version.UpdatedAt }), DayIndex.Entry(storeId, time.GetUtcNow(), rowKey)],
+                        cancellationToken);
                     return true;
                 }
 
@@ -30,7 +38,9 @@ public sealed class ResourceVersions(StorageClients storage)
                 if (held > version.UpdatedAt) return false;
                 if (held == version.UpdatedAt) return true;
                 existing.Value["UpdatedAt"] = version.UpdatedAt;
-                await table.UpdateEntityAsync(existing.Value, existing.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                await table.SubmitTransactionAsync(
+                    [new(TableTransactionActionType.UpdateReplace, existing.Value, existing.Value.ETag), DayIndex.Entry(storeId, time.GetUtcNow(), rowKey)],
+                    cancellationToken);
                 return true;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412)
@@ -38,5 +48,30 @@ public sealed class ResourceVersions(StorageClients storage)
                 // Another delivery for the same resource won the race; compare again.
             }
         }
+    }
+
+    public async Task<int> PurgeAsync(string storeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoff = now.AddDays(-retention.Value.ResourceVersionDays);
+        var table = await storage.TableAsync(TableNames.ResourceVersions);
+        var purged = 0;
+        await DayIndex.SweepAsync(table, storeId, cutoff, async (rowKey, ct) =>
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, rowKey, ["RowKey", "Timestamp"], ct);
+            if (!row.HasValue) return null;
+            if (row.Value!.Timestamp is { } written && written >= cutoff) return written;
+            try
+            {
+                // At its ETag: a delivery that advances it meanwhile keeps it.
+                await table.DeleteEntityAsync(storeId, rowKey, row.Value.ETag, ct);
+                purged++;
+                return null;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                return now;
+            }
+        }, cancellationToken);
+        return purged;
     }
 }

@@ -56,7 +56,8 @@ public sealed class WebhookIntakeTests
     {
         var table = Azurite.Table(TableNames.WebhookDeliveries);
         if (!await TableExists(TableNames.WebhookDeliveries)) return [];
-        return await table.QueryAsync<TableEntity>(e => e.PartitionKey == storeId).ToListAsync();
+        // The deliveries, not the index rows kept beside them (Retention.DayIndex, the customer index).
+        return await table.QueryAsync<TableEntity>(Automation.Retention.DayIndex.DataRows(storeId)).ToListAsync();
     }
 
     private static async Task<bool> TableExists(string name)
