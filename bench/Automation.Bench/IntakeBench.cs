@@ -29,7 +29,8 @@ public static class IntakeBench
                 ["Stores:bench:ShopDomain"] = Domain,
                 ["Stores:bench:WebhookSecret"] = Secret,
                 ["AzureWebJobs.ProcessWebhookDelivery.Disabled"] = "true",
-                ["AzureWebJobs.PurgeOldDeliveries.Disabled"] = "true",
+                ["AzureWebJobs.PurgeExpiredData.Disabled"] = "true",
+                ["AzureWebJobs.PurgeEndedFlows.Disabled"] = "true",
                 ["AzureWebJobs.RecordComplianceRequest.Disabled"] = "true",
             });
             await using var _ = app;

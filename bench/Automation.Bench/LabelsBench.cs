@@ -56,7 +56,8 @@ public static class LabelsBench
             var (app, _) = await BenchApp.StartAsync(new()
             {
                 ["AzureWebJobs.ProcessWebhookDelivery.Disabled"] = "true",
-                ["AzureWebJobs.PurgeOldDeliveries.Disabled"] = "true",
+                ["AzureWebJobs.PurgeExpiredData.Disabled"] = "true",
+                ["AzureWebJobs.PurgeEndedFlows.Disabled"] = "true",
                 ["AzureWebJobs.RecordComplianceRequest.Disabled"] = "true",
                 ["AzureWebJobs.HandleReturnEvent.Disabled"] = "true",
             });

@@ -70,7 +70,8 @@ public static class RestockBench
         // As the tests do: host.json's 30 s would let an idle task hub wait that long between polls.
         ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:01",
         ["AzureWebJobs.SendLowStockDigest.Disabled"] = "true",
-        ["AzureWebJobs.PurgeOldDeliveries.Disabled"] = "true",
+        ["AzureWebJobs.PurgeExpiredData.Disabled"] = "true",
+        ["AzureWebJobs.PurgeEndedFlows.Disabled"] = "true",
     };
 
     private static async Task WaitlistAsync(int subscribers)
