@@ -1,4 +1,5 @@
 using Automation.Events;
+using Automation.Flows;
 using Automation.Stores;
 using DurableTask.Core.Exceptions;
 using Microsoft.DurableTask;
@@ -164,27 +165,10 @@ public sealed class CheckoutRecovery(
             var instanceId = RecoveryIds.InstanceId(redact.StoreId, customerKey);
             await customers.EraseAsync(redact.StoreId, customerKey, redact.CustomerId, cancellationToken);
             await outcomes.EraseAsync(redact.StoreId, instanceId, cancellationToken);
-            await EraseInstanceAsync(client, instanceId, cancellationToken);
+            await client.EraseInstanceAsync(instanceId, "erased on the customer's request", cancellationToken);
         }
 
         logger.LogInformation("Redaction for store {StoreId}: erased the recovery flows of {Count} customer key(s)", redact.StoreId, keys.Count);
-    }
-
-    /// <summary>Terminates the customer's running flow and purges its history and inputs (which hold the email).</summary>
-    private async Task EraseInstanceAsync(DurableTaskClient client, string instanceId, CancellationToken cancellationToken)
-    {
-        var instance = await client.GetInstanceAsync(instanceId, cancellationToken);
-        if (instance is null) return;
-        if (!instance.IsCompleted)
-        {
-            await client.TerminateInstanceAsync(instanceId, "erased on the customer's request", cancellationToken);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(TimeSpan.FromSeconds(30));
-            // Termination is asynchronous; if it has not happened within the wait, the message is retried.
-            await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: false, wait.Token);
-        }
-
-        await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken);
     }
 
     private static async Task<bool> IsRunningAsync(DurableTaskClient client, string instanceId, CancellationToken cancellationToken) =>

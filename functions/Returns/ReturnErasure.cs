@@ -1,3 +1,4 @@
+using Automation.Flows;
 using Automation.Retention;
 using Automation.Returns.Labels;
 using Microsoft.DurableTask.Client;
@@ -29,20 +30,6 @@ public sealed class ReturnErasure(ReturnCases cases, LabelStorage labels, IOptio
     }
 
     /// <summary>Ends the return's flow if it still runs and purges its history (a redaction: nothing of the customer stays).</summary>
-    public static async Task EraseFlowAsync(DurableTaskClient client, string storeId, string rma, CancellationToken cancellationToken)
-    {
-        var instanceId = StartReturnFlow.InstanceId(storeId, rma);
-        var instance = await client.GetInstanceAsync(instanceId, cancellationToken);
-        if (instance is null) return;
-        if (!instance.IsCompleted)
-        {
-            await client.TerminateInstanceAsync(instanceId, "erased on the customer's request", cancellationToken);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(TimeSpan.FromSeconds(30));
-            // Termination is asynchronous; if it has not happened within the wait, the message is retried.
-            await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: false, wait.Token);
-        }
-
-        await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken);
-    }
+    public static Task EraseFlowAsync(DurableTaskClient client, string storeId, string rma, CancellationToken cancellationToken) =>
+        client.EraseInstanceAsync(StartReturnFlow.InstanceId(storeId, rma), "erased on the customer's request", cancellationToken);
 }
