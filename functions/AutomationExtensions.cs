@@ -65,7 +65,11 @@ public static class AutomationExtensions
         services.AddOptions<PlaceholderSettings>().ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PlaceholderSettings>, ValidatePlaceholderSettings>();
         services.AddOptions<HostQueuesOptions>().Bind(configuration.GetSection(HostQueuesOptions.Section));
-        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AdminOptions>, AdminOptions.Validator>();
+        services.AddOptions<SigningOptions>().Bind(configuration.GetSection(SigningOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SigningOptions>>(new SigningOptions.Validator(configuration));
+        services.AddSingleton<SigningKeys>();
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<StorageClientsOptions>();
         services.AddSingleton<StorageOperationCounter>();

@@ -77,7 +77,7 @@ public sealed class AbandonedCartFlowTests
             Assert.That(discount.GetProperty("context").GetProperty("customers").GetProperty("add")[0].GetString(), Is.EqualTo("gid://shopify/Customer/501"));
             var validity = DateTimeOffset.Parse(discount.Str("endsAt"), System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.Parse(discount.Str("startsAt"), System.Globalization.CultureInfo.InvariantCulture);
             Assert.That(validity, Is.EqualTo(TimeSpan.FromDays(7)));
-            Assert.That(code, Is.EqualTo(CouponCodeFor(checkout)));
+            Assert.That(code, Is.EqualTo(app.CouponCodeFor(checkout)));
 
             Assert.That(flow.History.Select(h => $"{h.Step}:{h.Outcome}"), Is.EqualTo(new[]
             {
@@ -128,7 +128,7 @@ public sealed class AbandonedCartFlowTests
         await _app.PublishAsync(checkout);
 
         var emails = await MailSink.WaitForAsync(m => m.ToAddress == "woo-dup@example.test", count: 2);
-        Assert.That(emails.Single(m => m.Subject.Contains("off", StringComparison.Ordinal)).Text, Does.Contain(CouponCodeFor(checkout)));
+        Assert.That(emails.Single(m => m.Subject.Contains("off", StringComparison.Ordinal)).Text, Does.Contain(_app.CouponCodeFor(checkout)));
     }
 
     [Test]
@@ -482,8 +482,8 @@ public sealed class AbandonedCartFlowTests
         var percentages = _fake.GraphQLRequests("discountCodeBasicCreate")
             .Select(r => r.Variables.GetProperty("basicCodeDiscount"))
             .ToDictionary(d => d.Str("code"), d => d.GetProperty("customerGets").GetProperty("value").GetProperty("percentage").GetDouble());
-        Assert.That(percentages[CouponCodeFor(older)], Is.EqualTo(0.1));
-        Assert.That(percentages[CouponCodeFor(newer)], Is.EqualTo(0.25));
+        Assert.That(percentages[after.CouponCodeFor(older)], Is.EqualTo(0.1));
+        Assert.That(percentages[after.CouponCodeFor(newer)], Is.EqualTo(0.25));
     }
 
     [Test]
