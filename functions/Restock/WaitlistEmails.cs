@@ -5,15 +5,23 @@ using Automation.Stores;
 
 namespace Automation.Restock;
 
-/// <summary>The "back in stock" email to one subscriber: product link, unsubscribe link and one-click headers.</summary>
+/// <summary>The "back in stock" email to one subscriber (<c>Templates/back-in-stock.liquid</c>): product link, unsubscribe link and one-click headers.</summary>
 internal static class WaitlistEmails
 {
-    public static EmailMessage BackInStock(Store store, VariantStock variant, WaitlistEntry entry, RestockOptions options)
+    public const string Template = "back-in-stock";
+
+    public static IReadOnlyList<EmailTemplateDefinition> Templates =>
+    [
+        new(Template, "To a waitlist subscriber, when the product they signed up for is back in stock.", EmailAudience.Customer, Sample),
+    ];
+
+    public static async Task<EmailMessage> BackInStockAsync(EmailRenderer renderer, Store store, VariantStock variant, WaitlistEntry entry, RestockOptions options, CancellationToken cancellationToken)
     {
         var unsubscribe = options.PublicBaseUrl is { Length: > 0 } baseUrl ? WaitlistEndpoints.UnsubscribeUrl(baseUrl, entry) : null;
         var url = variant.Url is null ? null
             : store.Platform == Platform.Shopify && variant.ProductId != variant.VariantId ? $"{variant.Url}?variant={variant.VariantId.ToString(CultureInfo.InvariantCulture)}" : variant.Url;
-        var model = new { name = variant.DisplayName, url, unsubscribe, first_name = entry.FirstName };
+        var model = new BackInStockEmailModel(entry.FirstName, variant.DisplayName, variant.Sku, url, unsubscribe, entry.SubscribedAt);
+        var email = await renderer.RenderAsync(store.Id, Template, new EmailSample(model, entry.FirstName), cancellationToken);
         var headers = new Dictionary<string, string>();
         if (unsubscribe is not null)
         {
@@ -22,25 +30,24 @@ internal static class WaitlistEmails
         }
 
         // WARNING: this key is what makes each subscriber hear once; changing it would re-send to everyone in flight.
-        return new EmailMessage(store.Id, $"waitlist:{Waitlist.Partition(store.Id, variant.VariantId)}:{entry.RowKey}", entry.Email,
-            $"{variant.DisplayName} is back in stock", Html.Render(model, html: true), Text.Render(model))
+        return new EmailMessage(store.Id, $"waitlist:{Waitlist.Partition(store.Id, variant.VariantId)}:{entry.RowKey}", entry.Email, email.Subject, email.Html, email.Text)
         {
             Headers = headers,
         };
     }
 
-    private static readonly LiquidTemplate Html = LiquidTemplate.Parse("""
-        <p>{% if first_name %}Hi {{ first_name }},{% else %}Hi,{% endif %}</p>
-        <p><strong>{{ name }}</strong> is back in stock. Stock is limited, so we are telling the waitlist in order of signup.</p>
-        {% if url %}<p><a href="{{ url }}">Buy {{ name }}</a></p>{% endif %}
-        {% if unsubscribe %}<p style="font-size:small"><a href="{{ unsubscribe }}">Unsubscribe</a> from this product's waitlist.</p>{% endif %}
-        """);
+    private static EmailSample Sample(Store store)
+    {
+        var url = EmailSamples.ProductUrl(store, "blue-ceramic-mug", 8_123_456_789);
+        if (store.Platform == Platform.Shopify) url += "?variant=44012345678901";
+        var model = new BackInStockEmailModel("Ann", "Blue ceramic mug – 350 ml", "MUG-BLUE", url,
+            $"{EmailSamples.AppBaseUrl}/api/stores/{store.Id}/waitlist/unsubscribe?v=11&s=sample&t=sample", EmailSamples.Day(store, -12));
+        return new EmailSample(model, "Ann");
+    }
+}
 
-    private static readonly LiquidTemplate Text = LiquidTemplate.Parse("""
-        {% if first_name %}Hi {{ first_name }},{% else %}Hi,{% endif %}
-
-        {{ name }} is back in stock. Stock is limited, so we are telling the waitlist in order of signup.
-        {% if url %}Buy it here: {{ url }}{% endif %}
-        {% if unsubscribe %}Unsubscribe: {{ unsubscribe }}{% endif %}
-        """);
+/// <summary>What <c>back-in-stock</c> sees: <c>first_name</c>, <c>name</c>, <c>sku</c>, <c>url</c>, <c>unsubscribe_url</c>, <c>signed_up_at</c>.</summary>
+public sealed record BackInStockEmailModel(string? FirstName, string Name, string? Sku, string? Url, string? UnsubscribeUrl, DateTimeOffset SignedUpAt)
+{
+    public string UnsubscribeNote => "Don't want to hear about this product?";
 }

@@ -27,6 +27,7 @@ public sealed class NotifyNextWaitlistBatch(
     StoreSettings<InventoryOptions> inventorySettings,
     StoreSettings<RestockOptions> settings,
     IEmailSender email,
+    EmailRenderer renderer,
     EffectLedger ledger,
     ILogger<NotifyNextWaitlistBatch> logger)
 {
@@ -55,7 +56,7 @@ public sealed class NotifyNextWaitlistBatch(
 
         await Parallel.ForEachAsync(waiting, new ParallelOptions { MaxDegreeOfParallelism = options.SendConcurrency, CancellationToken = cancellationToken }, async (entry, ct) =>
         {
-            await email.SendAsync(WaitlistEmails.BackInStock(store, variant, entry, options), ct);
+            await email.SendAsync(await WaitlistEmails.BackInStockAsync(renderer, store, variant, entry, options, ct), ct);
             await waitlist.RemoveAsync(entry, "Notified", ct);
         });
         logger.LogInformation("Store {StoreId} variant {VariantId}: waitlist batch {Batch} of restock {Episode} told {Count} subscriber(s) ({Sent} in this attempt)",

@@ -8,7 +8,7 @@ namespace Automation.Returns.Activities;
 /// The customer's email about the decision: the reason, the fee, the label attached and linked, the exchange code.
 /// Once per RMA and outcome, so a held return's "we are reviewing" and its later decision are two emails.
 /// </summary>
-public sealed class EmailReturnCustomer(ReturnStepRunner runner, ReturnLabels labels, ExchangeShippingCodes codes, IEmailSender email)
+public sealed class EmailReturnCustomer(ReturnStepRunner runner, ReturnLabels labels, ExchangeShippingCodes codes, IEmailSender email, EmailRenderer renderer)
 {
     [Function(nameof(EmailReturnCustomer))]
     public Task<ReturnStepResult> Run([ActivityTrigger] ReturnStepInput input, CancellationToken cancellationToken) =>
@@ -27,7 +27,7 @@ public sealed class EmailReturnCustomer(ReturnStepRunner runner, ReturnLabels la
             }
 
             var code = ExchangeShippingCodes.Applies(returnCase.Decision) ? await codes.IssueAsync(store, policy, returnCase, ct) : null;
-            await email.SendAsync(ReturnEmails.ToCustomer(returnCase, warehouse, label, pdf, code), ct);
+            await email.SendAsync(await ReturnEmails.ToCustomerAsync(renderer, returnCase, warehouse, label, pdf, code, ct), ct);
             return ReturnStepResult.Done($"Customer emailed about the {returnCase.Decision.Outcome} decision" + (pdf is null ? "." : ", label attached."));
         }, cancellationToken);
 }

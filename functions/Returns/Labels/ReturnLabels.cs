@@ -2,7 +2,6 @@ using System.Text.Json;
 using Automation.Effects;
 using Automation.Runtime;
 using Automation.Stores;
-using Microsoft.Extensions.Options;
 
 namespace Automation.Returns.Labels;
 
@@ -10,7 +9,7 @@ namespace Automation.Returns.Labels;
 /// A return's label, made once per RMA (ledger key <c>label:{rma}</c>) by the store's carrier, kept in Blob storage
 /// and linked. Later steps (the platform, the emails) ask again and get the recorded label, without a second one.
 /// </summary>
-public sealed class ReturnLabels(CarrierLabels carriers, LabelStorage storage, EffectLedger ledger, IOptions<ReturnsOptions> options, TimeProvider time)
+public sealed class ReturnLabels(CarrierLabels carriers, LabelStorage storage, EffectLedger ledger, TimeProvider time)
 {
     public async Task<IssuedLabel> IssueAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken)
     {
@@ -29,7 +28,7 @@ public sealed class ReturnLabels(CarrierLabels carriers, LabelStorage storage, E
                 time.GetUtcNow());
             var made = await carriers.For(policy.Carrier).CreateLabelAsync(request, ct);
             var url = await storage.SaveAsync(store.Id, returnCase.Rma, made.Pdf, ct);
-            var issued = new IssuedLabel(made.Carrier, made.TrackingNumber, url, made.TrackingUrl, time.GetUtcNow() + options.Value.LabelLinkLifetime);
+            var issued = new IssuedLabel(made.Carrier, made.TrackingNumber, url, made.TrackingUrl, time.GetUtcNow() + storage.LinkLifetime);
             return JsonSerializer.Serialize(issued, Json.Options);
         }, cancellationToken);
         return JsonSerializer.Deserialize<IssuedLabel>(recorded!, Json.Options)!;

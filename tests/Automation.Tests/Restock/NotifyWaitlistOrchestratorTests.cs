@@ -29,6 +29,7 @@ public sealed class NotifyWaitlistOrchestratorTests
         _batches = [];
         _calls = [];
         _context.Setup(c => c.CurrentUtcDateTime).Returns(Now);
+        _context.SetupGet(c => c.IsReplaying).Returns(false);
         _context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(status => _statuses.Add((FlowProgress)status!));
         _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
         _context.Setup(c => c.ContinueAsNew(It.IsAny<object?>(), It.IsAny<bool>()));

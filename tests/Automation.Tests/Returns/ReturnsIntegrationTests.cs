@@ -279,7 +279,8 @@ public sealed class ReturnsIntegrationTests
 
         // The customer's email: decision, fee, label attached and linked.
         Assert.That(customer.Subject, Is.EqualTo($"Your return {answer.Rma} is approved"));
-        Assert.That(customer.Text, Does.Contain("Return fee: 4.95 EUR").And.Contain(labelUrl).And.Contain("1 x Linen shirt - M"));
+        Assert.That(customer.Text, Does.Contain("A return fee of €4.95 is taken from your refund.").And.Contain(labelUrl).And.Contain("- Linen shirt - M: 1 × €"));
+        Assert.That(System.Text.RegularExpressions.Regex.Count(customer.Text!, "4\\.95"), Is.EqualTo(1), "the fee is said once");
         Assert.That(customer.Attachments.Select(a => a.FileName), Is.EqualTo(new[] { $"return-label-{answer.Rma}.pdf" }));
         var attached = await MailSink.AttachmentAsync(customer.Id, customer.Attachments[0].GeneratedFileName ?? customer.Attachments[0].FileName);
         Assert.That(await ReturnLabelTests.ScanAsync(attached, "attached-" + answer.Rma), Is.EqualTo(answer.Rma));
@@ -520,7 +521,7 @@ public sealed class ReturnsIntegrationTests
         Assert.That((answer.Outcome, answer.Fee, answer.FreeShippingOnReplacement), Is.EqualTo(("Approved", 0m, true)));
         var email = (await MailSink.WaitForAsync(e => e.ToAddress == Customer)).Single();
         var expectedCode = Automation.Returns.FreeShippingCode.For(_app.Services.GetRequiredService<Automation.Runtime.SigningKeys>(), "shop", answer.Rma);
-        Assert.That(email.Text, Does.Contain($"use the code {expectedCode} at checkout").And.Contain("Return fee: 0.00 EUR"));
+        Assert.That(email.Text, Does.Contain($"use the code {expectedCode} at checkout").And.Contain("Your exchange has no fee, and the replacement ships free."));
         var discount = _platform.GraphQLRequests("mutation CreateExchangeShippingCode").Single().Variables.GetProperty("freeShippingCodeDiscount");
         Assert.That(discount.GetProperty("code").GetString(), Is.EqualTo(expectedCode));
         Assert.That(discount.GetProperty("usageLimit").GetInt32(), Is.EqualTo(1));
