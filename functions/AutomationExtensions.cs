@@ -66,6 +66,7 @@ public static class AutomationExtensions
             foreach (var converter in Json.Options.Converters) o.SerializerOptions.Converters.Add(converter);
             o.SerializerOptions.DefaultIgnoreCondition = Json.Options.DefaultIgnoreCondition;
         });
+        services.AddFrameworkRequestLogRedaction();
         services.AddOptions<PlaceholderSettings>().ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PlaceholderSettings>, ValidatePlaceholderSettings>();
         services.AddOptions<HostQueuesOptions>().Bind(configuration.GetSection(HostQueuesOptions.Section));
