@@ -234,8 +234,6 @@ public sealed partial class LogsCarryNoSecretsTests
 
         Assert.That(lines, Has.Count.GreaterThan(1000), "the capture saw the whole run");
         Assert.That(lines.Select(l => l.Category).Distinct(), Has.Some.StartsWith("Microsoft.AspNetCore").And.Some.StartsWith("DurableTask").And.Some.StartsWith("Automation."));
-        Assert.That(lines.Where(l => l.Category == "Automation.LocalHost.Requests").Select(l => l.Message),
-            Has.Some.Contains("POST /api/unsubscribe?token=*** answered 200"), "the local host's own request line, its query masked");
         if (leaks.Count > 0)
         {
             var file = Path.Combine(TestContext.CurrentContext.WorkDirectory, "leaking-log-lines.txt");
@@ -244,6 +242,8 @@ public sealed partial class LogsCarryNoSecretsTests
         }
 
         Assert.That(leaks, Is.Empty, $"{leaks.Count} leaking log line(s) of {lines.Count}");
+        Assert.That(lines.Where(l => l.Category == "Automation.LocalHost.Requests").Select(l => l.Message),
+            Has.Some.Contains("POST /api/unsubscribe?token=*** answered 200"), "the local host's own request line, its query masked");
     }
 
     // ---------------------------------------------------------------- the run's deliveries
