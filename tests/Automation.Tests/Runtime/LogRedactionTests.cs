@@ -40,6 +40,15 @@ public sealed class LogRedactionTests
         Assert.That(text, Does.Not.Contain("ann@example.com"));
     }
 
+    [Test]
+    public void PlatformRefusal_KeepsItsReason_WithoutTheAddressItQuotes()
+    {
+        var refused = new Automation.Platforms.PlatformException("WooCommerce answered HTTP 400 (rest_invalid_param) to POST coupons for store woo: email_restrictions: 'ann@example' / ann@example.com is invalid.",
+            System.Net.HttpStatusCode.BadRequest, "rest_invalid_param", isTransient: false);
+
+        Assert.That(refused.Message, Does.EndWith("email_restrictions: 'ann@example' / [email] is invalid."));
+    }
+
     [TestCase("Default", TestName = "TraceForEveryProvider_RequestLinesStayOff")]
     [TestCase("Console", TestName = "TraceForTheConsoleProvider_RequestLinesStayOff")]
     [TestCase("Capture", TestName = "TraceForAProviderByAlias_RequestLinesStayOff")]

@@ -196,7 +196,8 @@ public sealed partial class LogsCarryNoSecretsTests
             tokens[$"Shopify coupon code {i}"] = code;
         foreach (var (code, i) in _platform.Requests.Where(r => r is { Method: "POST", Path: "/wp-json/wc/v3/coupons" }).Select((r, i) => (r.Json.GetProperty("code").GetString()!, i)))
             tokens[$"WooCommerce coupon code {i}"] = code;
-        Assert.That(_platform.Requests.Where(r => r is { Method: "GET", Path: "/wp-json/wc/v3/coupons" }).Select(r => r.Query), Has.Some.Contains("code="), "the lost coupon was looked up by its code");
+        Assert.That(_platform.Requests.Where(r => r is { Method: "GET", Path: "/wp-json/wc/v3/coupons" }).Select(r => r.Query).ToList(), Has.Count.GreaterThanOrEqualTo(5).And.All.Contains("code="),
+            "the lost coupon was looked up by its code, through a failed attempt and Durable's retry");
         var label = _platform.GraphQLRequests("mutation AttachReturnLabel").Single().Variables.GetProperty("labelInput").GetProperty("fileUrl").GetString()!;
         tokens["label link signature"] = Uri.UnescapeDataString(Regex.Match(label, "[?&]sig=([^&]+)").Groups[1].Value);
         Assert.That(tokens.Values, Has.All.Length.GreaterThanOrEqualTo(12));
@@ -242,6 +243,8 @@ public sealed partial class LogsCarryNoSecretsTests
         }
 
         Assert.That(leaks, Is.Empty, $"{leaks.Count} leaking log line(s) of {lines.Count}");
+        Assert.That(lines.Where(l => l.Category == "Microsoft.DurableTask.Worker.Activities").Select(l => l.Text),
+            Has.Some.Contains("'IssueRecoveryCoupon' activity").And.Contains("PlatformException: WooCommerce answered HTTP 503"), "the failed attempt logged with its exception");
         Assert.That(lines.Where(l => l.Category == "Automation.LocalHost.Requests").Select(l => l.Message),
             Has.Some.Contains("POST /api/unsubscribe?token=*** answered 200"), "the local host's own request line, its query masked");
     }
@@ -353,6 +356,7 @@ public sealed partial class LogsCarryNoSecretsTests
     private static void Program(FakePlatform platform)
     {
         var coupons = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var lookups = 0;
         platform.ShopifyAnswers();
         platform
             .OnGraphQLData("tagsAdd", v => new { tagsAdd = new { node = new { id = v.GetProperty("id").GetString() }, userErrors = Array.Empty<object>() } })
@@ -371,11 +375,14 @@ public sealed partial class LogsCarryNoSecretsTests
             .OnGraphQLData("mutation AttachReturnLabel", _ => new { reverseDeliveryCreateWithShipping = new { reverseDelivery = new { id = "gid://shopify/ReverseDelivery/999" }, userErrors = Array.Empty<object>() } });
         platform
             .On("GET", "/wp-json/wc/v3/products/*", _ => FakeResponse.Json(new { id = 11, stock_status = "instock" }))
-            // The first coupon is made, but its answer is a 503 whose text quotes the customer: the app looks it up by
-            // its code (in the query string of a GET) and goes on with it.
+            // The first coupon is made, but its answer is a 503 whose text quotes the customer; so are the answers to
+            // the look-ups by its code (in a GET's query string) until the activity fails and Durable retries it (whose
+            // worker logs the activity's exception); then the coupon is found and the flow goes on with it.
             .On("GET", "/wp-json/wc/v3/coupons", r =>
             {
                 var code = System.Web.HttpUtility.ParseQueryString(r.Query)["code"] ?? "";
+                if (Interlocked.Increment(ref lookups) <= 5)
+                    return FakeResponse.Json(new { code = "internal_server_error", message = $"Lookup failed while mailing {WooBuyer} (Octavian Brightwater)", data = new { status = 503 } }, 503);
                 lock (coupons) return FakeResponse.Json(coupons.TryGetValue(code, out var id) ? new[] { new { id, code = code.ToLowerInvariant() } } : []);
             })
             .On("POST", "/wp-json/wc/v3/coupons", r =>
