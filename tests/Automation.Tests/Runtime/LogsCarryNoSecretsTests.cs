@@ -18,8 +18,9 @@ namespace Automation.Tests.Runtime;
 /// carries no secret, no token and no customer's email address or name. The run: a Shopify and a WooCommerce checkout
 /// through the real webhooks to reminder and coupon, an unsubscribe link opened and its button pressed, a waitlist
 /// signup and restock with its email and unsubscribe link, a self-service return with its label, a low-stock alert
-/// with its purchase order, a forged delivery, an authentic delivery that ends in poison, the admin key tried in
-/// <c>?code=</c>, and operator calls with the key.
+/// with its purchase order, platform answers that quote the customer and fail an activity (which Durable's worker
+/// logs), a forged delivery, an authentic delivery that ends in poison, the admin key tried in <c>?code=</c>, and
+/// operator calls with the key.
 /// </summary>
 [NonParallelizable]
 public sealed partial class LogsCarryNoSecretsTests
