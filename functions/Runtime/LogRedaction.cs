@@ -31,7 +31,7 @@ public static partial class LogText
 /// http://…/api/unsubscribe?token=…</c>, and <c>Request finished …</c>), and Kestrel's bad-request log quotes the raw
 /// request line. Those categories are held at a level above those lines whatever the configuration says (also a
 /// provider-specific <c>Logging:Console:LogLevel</c>); the local host writes a request line of its own with the query's
-/// values masked, and on Azure the Functions host logs the path only (see the README, Security).
+/// values masked. On Azure the Functions host in front of the worker keeps request logs of its own (README, Security).
 /// </summary>
 public static class FrameworkRequestLogs
 {
