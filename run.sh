@@ -69,7 +69,27 @@ key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/K
 export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
 export ASPNETCORE_URLS="http://127.0.0.1:$APP_PORT"
 export Email__SmtpHost=127.0.0.1 Email__SmtpPort="$smtp" Email__Security=None Email__FromAddress=hello@demo-store.test Email__FromName="Demo Store"
-export Admin__ApiKey=${Admin__ApiKey:-local-admin-key}
+# Secrets: made at random on the first run and kept in .local/secrets.env (not emptied with the data, so links in
+# emails sent earlier keep working). The app refuses short, repeated or sample values (README, Security).
+secrets=.local/secrets.env
+if [ ! -s "$secrets" ]; then
+  random_secret() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+  (
+    umask 077
+    echo "Admin__ApiKey=$(random_secret)"
+    echo "Signing__Secret=$(random_secret)"
+    echo "Stores__demo-shopify__WebhookSecret=$(random_secret)"
+    echo "Stores__demo-woo__WebhookSecret=$(random_secret)"
+  ) > "$secrets"
+fi
+# An admin key given by the caller wins over the stored one.
+given_admin_key=${Admin__ApiKey:-}
+while IFS= read -r line; do
+  case "$line" in
+    Admin__ApiKey=*) Admin__ApiKey=${given_admin_key:-${line#*=}}; export Admin__ApiKey ;;
+    Signing__Secret=*) export Signing__Secret=${line#*=} ;;
+  esac
+done < "$secrets"
 export AzureFunctionsJobHost__extensions__queues__maxPollingInterval=00:00:01
 # The demo's waits are seconds long: poll Durable's queues at most every second (host.json ships a longer interval).
 export AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval=00:00:01
@@ -78,6 +98,9 @@ demo_settings=()
 while IFS= read -r line; do
   case "$line" in ''|'#'*) ;; *) demo_settings+=("$line") ;; esac
 done < demo-stores.env
+while IFS= read -r line; do
+  case "$line" in Stores__*) demo_settings+=("$line") ;; esac
+done < "$secrets"
 demo_settings+=("Stores__demo-shopify__AdminApiBaseUrl=http://127.0.0.1:$platform/admin/api/2025-10")
 demo_settings+=("Stores__demo-woo__AdminApiBaseUrl=http://127.0.0.1:$platform/wp-json/wc/v3")
 demo_settings+=("Stores__demo-shopify__Restock__PublicBaseUrl=http://127.0.0.1:$APP_PORT")
@@ -98,6 +121,6 @@ cat <<INFO
 
 Sending signed demo deliveries…
 INFO
-dotnet "$bench" demo-send "http://127.0.0.1:$APP_PORT" "http://127.0.0.1:$web" "$Admin__ApiKey" || echo "(the demo sender reported a problem; see above)"
+env "${demo_settings[@]}" dotnet "$bench" demo-send "http://127.0.0.1:$APP_PORT" "http://127.0.0.1:$web" "$Admin__ApiKey" || echo "(the demo sender reported a problem; see above)"
 echo; echo "Running. Press Ctrl+C to stop."
 wait

@@ -68,10 +68,15 @@ public static class AutomationExtensions
             foreach (var converter in Json.Options.Converters) o.SerializerOptions.Converters.Add(converter);
             o.SerializerOptions.DefaultIgnoreCondition = Json.Options.DefaultIgnoreCondition;
         });
+        services.AddFrameworkRequestLogRedaction();
         services.AddOptions<PlaceholderSettings>().ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PlaceholderSettings>, ValidatePlaceholderSettings>();
         services.AddOptions<HostQueuesOptions>().Bind(configuration.GetSection(HostQueuesOptions.Section));
-        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AdminOptions>, AdminOptions.Validator>();
+        services.AddOptions<SigningOptions>().Bind(configuration.GetSection(SigningOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SigningOptions>>(new SigningOptions.Validator(configuration));
+        services.AddSingleton<SigningKeys>();
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<StorageClientsOptions>();
         services.AddSingleton<StorageOperationCounter>();

@@ -13,7 +13,7 @@ bicep=$(dotnet msbuild tools/bicep.csproj -getProperty:BicepPath -nologo) || { e
 
 # The example parameters file reads its secrets from environment variables; these stand-ins only let it compile.
 fake=$(printf 'not-a-secret-%.0s' 1 2 3)
-export AUTOMATION_ADMIN_API_KEY="$fake" AUTOMATION_UNSUBSCRIBE_SECRET="$fake" \
+export AUTOMATION_ADMIN_API_KEY="$fake" AUTOMATION_SIGNING_SECRET="$fake" \
   EXAMPLE_SHOPIFY_WEBHOOK_SECRET="$fake" EXAMPLE_SHOPIFY_ACCESS_TOKEN="$fake" \
   EXAMPLE_WOO_WEBHOOK_SECRET="$fake" EXAMPLE_WOO_CONSUMER_KEY="$fake" EXAMPLE_WOO_CONSUMER_SECRET="$fake"
 

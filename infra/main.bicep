@@ -67,10 +67,10 @@ param setOperatorHostKey bool = false
 @secure()
 param adminApiKey string
 
-@description('Signing key for unsubscribe links in recovery emails (AbandonedCart:UnsubscribeSecret): a long random string.')
+@description('Signing:Secret: signs unsubscribe links and keys coupon codes — a long random string. To rotate it, pass the old one as Signing__PreviousSecret in secretSettings.')
 @minLength(32)
 @secure()
-param unsubscribeSecret string
+param signingSecret string
 
 @description('Each connected store\'s non-secret settings: store id → { Platform, ShopDomain or SiteUrl, AdminApiBaseUrl, TimeZone, Currency, … } as in the README\'s Stores table (nested settings with "__", e.g. Email__FromAddress). Becomes Stores__{id}__{setting}.')
 param stores object = {}
@@ -100,7 +100,7 @@ var storeSecretSettings = toObject(
 )
 var allSecrets = union(secretSettings, storeSecretSettings, {
   Admin__ApiKey: adminApiKey
-  AbandonedCart__UnsubscribeSecret: unsubscribeSecret
+  Signing__Secret: signingSecret
 })
 
 var storeSettings = toObject(

@@ -22,7 +22,7 @@ param queues = {
 param setOperatorHostKey = false
 
 param adminApiKey = readEnvironmentVariable('AUTOMATION_ADMIN_API_KEY')
-param unsubscribeSecret = readEnvironmentVariable('AUTOMATION_UNSUBSCRIBE_SECRET')
+param signingSecret = readEnvironmentVariable('AUTOMATION_SIGNING_SECRET')
 
 param settings = {
   Email__SmtpHost: 'smtp.example.com'

@@ -60,6 +60,7 @@ public static class LocalFunctionsHost
         AddHostServices(builder, app, functions);
 
         var web = builder.Build();
+        RequestLog.Use(web);
         var routePrefix = configuration[FunctionsConfiguration.JobHostSection + ":extensions:http:routePrefix"] ?? "api";
         HttpTriggers.Map(web, functions, routePrefix);
         return web;

@@ -56,7 +56,7 @@ public static class AbandonedCartBench
         {
             settings[$"Stores:{Store}{i}:Platform"] = "Shopify";
             settings[$"Stores:{Store}{i}:ShopDomain"] = $"bench-store-{i}.myshopify.com";
-            settings[$"Stores:{Store}{i}:WebhookSecret"] = "bench-secret";
+            settings[$"Stores:{Store}{i}:WebhookSecret"] = TestSecrets.For("bench-webhook");
         }
 
         return settings;
@@ -66,7 +66,7 @@ public static class AbandonedCartBench
     {
         [$"Stores:{Store}:Platform"] = "Shopify",
         [$"Stores:{Store}:ShopDomain"] = "bench-store.myshopify.com",
-        [$"Stores:{Store}:WebhookSecret"] = "bench-secret",
+        [$"Stores:{Store}:WebhookSecret"] = TestSecrets.For("bench-webhook"),
         [$"Stores:{Store}:AdminApiBaseUrl"] = fake.ShopifyAdminApiBaseUrl,
         [$"Stores:{Store}:AccessToken"] = "shpat_bench",
         [$"Stores:{Store}:Currency"] = "EUR",

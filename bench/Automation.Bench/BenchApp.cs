@@ -11,6 +11,7 @@ public static class BenchApp
         var port = LocalServices.FreePort();
         settings["AzureWebJobsStorage"] = Azurite.ConnectionString;
         settings["urls"] = $"http://127.0.0.1:{port}";
+        settings.TryAdd("Signing:Secret", TestSecrets.For("signing"));
         settings.TryAdd("Logging:LogLevel:Default", "Warning");
         settings.TryAdd("Logging:LogLevel:Microsoft.AspNetCore", "Error");
         var root = Directory.CreateTempSubdirectory("automation-bench-").FullName;

@@ -12,9 +12,10 @@ namespace Automation.Bench;
 public static class Demo
 {
     private const string ShopDomain = "demo-store.myshopify.com";
-    private const string ShopSecret = "demo-shopify-secret";
+    // The demo stores' webhook secrets: run.sh makes them once (.local/secrets.env) and hands them to the app and to this sender.
+    private static string ShopSecret => Setting("Stores__demo-shopify__WebhookSecret");
     private const string WooSource = "https://demo-woo.example.com/";
-    private const string WooSecret = "demo-woo-secret";
+    private static string WooSecret => Setting("Stores__demo-woo__WebhookSecret");
     private const string Shop = "demo-shopify";
     private const string ShopifyCheckoutEmail = "ann.buyer@example.com"; // shopify/checkouts.create.json
     private const long MugGreenInventoryItem = 50317562216520;
@@ -39,7 +40,7 @@ public static class Demo
     {
         var app = new Uri(args[0].TrimEnd('/') + "/");
         var mail = new Uri((args.Length > 1 ? args[1] : "http://127.0.0.1:1080").TrimEnd('/') + "/");
-        var adminKey = args.Length > 2 ? args[2] : "local-admin-key";
+        var adminKey = args.Length > 2 ? args[2] : Setting("Admin__ApiKey");
         using var http = new HttpClient { BaseAddress = app, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("x-functions-key", adminKey);
         using var maildev = new HttpClient { BaseAddress = mail, Timeout = TimeSpan.FromSeconds(10) };
@@ -175,6 +176,9 @@ public static class Demo
             problems.Add($"{store} return: {(int)response.StatusCode}");
         }
     }
+
+    private static string Setting(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : throw new InvalidOperationException($"{name} is not set (run.sh makes it, in .local/secrets.env).");
 
     private static void Step(string title)
     {

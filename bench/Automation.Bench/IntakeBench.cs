@@ -13,7 +13,7 @@ namespace Automation.Bench;
 public static class IntakeBench
 {
     private const string Domain = "bench-store.myshopify.com";
-    private const string Secret = "bench-secret";
+    private static readonly string Secret = TestSecrets.For("bench-webhook");
 
     public static async Task RunAsync(string[] args)
     {

@@ -56,7 +56,7 @@ public static class RestockBench
     {
         [$"Stores:{StoreId}:Platform"] = "Shopify",
         [$"Stores:{StoreId}:ShopDomain"] = "bench-store.myshopify.com",
-        [$"Stores:{StoreId}:WebhookSecret"] = "bench-secret",
+        [$"Stores:{StoreId}:WebhookSecret"] = TestSecrets.For("bench-webhook"),
         ["Inventory:DefaultLowStockThreshold"] = "-1",
         ["OutOfStock:Tag"] = "",
         ["Email:SmtpHost"] = "127.0.0.1",

@@ -26,7 +26,7 @@ public sealed class AbandonedCartOptions
 
     public TimeSpan CouponValidity { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Start of the coupon code; the rest is derived from the flow id (so a retry finds its own code).</summary>
+    /// <summary>Start of the coupon code; the rest is keyed with <c>Signing:Secret</c> from the flow id (so a retry finds its own code, and nobody else can work it out).</summary>
     public string CouponPrefix { get; set; } = "BACK";
 
     /// <summary>No new recovery flow for a customer within this long of the last one's start.</summary>
@@ -47,9 +47,6 @@ public sealed class AbandonedCartOptions
 
     /// <summary>Where this app is reachable from the customer's mail client (for unsubscribe links).</summary>
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:7071";
-
-    /// <summary>Key for unsubscribe tokens. Unset: derived from the AzureWebJobsStorage connection string (stable and secret per deployment); required with identity-based storage.</summary>
-    public string? UnsubscribeSecret { get; set; }
 
     /// <summary>Superseded by <c>Branding:StoreName</c>, which falls back to this when unset.</summary>
     public string? StoreName { get; set; }

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Automation.Platforms;
 using Automation.Shopify;
-using Automation.Storage;
+using Automation.Runtime;
 using Automation.Stores;
 using Automation.WooCommerce;
 
@@ -32,8 +32,12 @@ public sealed class CheckoutCoupons(ShopifyAdminClient shopify, WooCommerceClien
         }
         """;
 
-    /// <summary>A code derived from the flow, so a retry after a crash asks for the same code and recognises it.</summary>
-    public static string CodeFor(string prefix, string flowId) => (prefix + StorageKeys.Hash(flowId)[..10]).ToUpperInvariant();
+    /// <summary>
+    /// The flow's code: the prefix and 12 characters keyed with <c>Signing:Secret</c> from the flow id, so a retry after a
+    /// crash asks for the same code and recognises it, and nobody without the secret can work it out from a flow id
+    /// (which is made of the store and a hash of the customer's email).
+    /// </summary>
+    public static string CodeFor(SigningKeys keys, string prefix, string flowId) => prefix.ToUpperInvariant() + keys.Code("coupon", flowId);
 
     public Task<IssuedCoupon> CreateAsync(Store store, CouponRequest request, CancellationToken cancellationToken) => store.Platform switch
     {

@@ -21,14 +21,24 @@ public sealed class SmtpEmailSender(StoreSettings<EmailOptions> settings, Effect
             var options = settings.For(message.StoreId);
             var mime = Build(message, options);
             using var client = new SmtpClient();
-            await client.ConnectAsync(options.SmtpHost, options.SmtpPort, Enum.Parse<SecureSocketOptions>(options.Security, ignoreCase: true), ct);
-            if (!string.IsNullOrEmpty(options.UserName))
+            try
             {
-                await client.AuthenticateAsync(options.UserName, options.Password ?? "", ct);
+                await client.ConnectAsync(options.SmtpHost, options.SmtpPort, Enum.Parse<SecureSocketOptions>(options.Security, ignoreCase: true), ct);
+                if (!string.IsNullOrEmpty(options.UserName))
+                {
+                    await client.AuthenticateAsync(options.UserName, options.Password ?? "", ct);
+                }
+
+                await client.SendAsync(mime, ct);
+                await client.DisconnectAsync(quit: true, ct);
+            }
+            catch (SmtpCommandException ex)
+            {
+                // The server's words often quote the address ("<ann@…>: Recipient address rejected"), and this exception
+                // ends up in logs and in Durable's history: keep its codes, not its text.
+                throw new SmtpCommandException(ex.ErrorCode, ex.StatusCode, $"The SMTP server answered {(int)ex.StatusCode} ({ex.ErrorCode}).");
             }
 
-            await client.SendAsync(mime, ct);
-            await client.DisconnectAsync(quit: true, ct);
             // Subjects can carry a customer's name, so only the message id (a hash) is logged.
             logger.LogInformation("Sent message {MessageId} for store {StoreId}", mime.MessageId, message.StoreId);
             return mime.MessageId;

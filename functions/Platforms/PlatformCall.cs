@@ -90,6 +90,10 @@ internal static class PlatformHttp
     public static PlatformException Failure(PlatformCall call, HttpResponseMessage response, string? errorCode, string? detail)
     {
         var status = response.StatusCode;
+        // A refusal's text says what to fix and is kept (without email addresses, see PlatformException); a server-side
+        // failure's text is the platform's own trouble, and whatever it quotes (a plugin's "could not mail ann@…, Ann
+        // Smith") would ride along through every retry's log line: its status and code say enough.
+        if (IsServerSide(status)) detail = null;
         var text = $"{call.Platform} answered HTTP {(int)status}{(errorCode is null ? "" : $" ({errorCode})")} to {call.Name} for store {call.StoreId}{(detail is null ? "" : ": " + detail)}";
         if (status == HttpStatusCode.TooManyRequests)
             return new PlatformException(text + " (rate limited; not carried out).", status, errorCode, isTransient: true);

@@ -2,9 +2,14 @@ using System.Net;
 
 namespace Automation.Platforms;
 
-/// <summary>A platform API call that failed. Transient failures are worth retrying later; permanent ones are recorded and skipped.</summary>
+/// <summary>
+/// A platform API call that failed. Transient failures are worth retrying later; permanent ones are recorded and skipped.
+/// The message can quote the platform's answer, which can quote what it was given: email addresses are taken out of it
+/// here, because the message travels on into logs (also the Durable worker's, when an activity fails), Durable's
+/// history, flow journals and poison messages.
+/// </summary>
 public sealed class PlatformException(string message, HttpStatusCode? statusCode, string? errorCode, bool isTransient, Exception? inner = null)
-    : Exception(message, inner)
+    : Exception(Runtime.LogText.Redact(message), inner)
 {
     public HttpStatusCode? StatusCode { get; } = statusCode;
 

@@ -9,7 +9,7 @@ namespace Automation.Returns;
 /// The exchange incentive: a single-use free-shipping code for the replacement order, made once per RMA (ledger key
 /// <c>free-shipping-code:{rma}</c>). Its dates are recorded, so the customer's email shows the ones the platform has.
 /// </summary>
-public sealed class ExchangeShippingCodes(ReturnsPlatforms platforms, EffectLedger ledger, TimeProvider time)
+public sealed class ExchangeShippingCodes(ReturnsPlatforms platforms, EffectLedger ledger, SigningKeys keys, TimeProvider time)
 {
     public static bool Applies(ReturnDecision decision) =>
         decision.FreeShippingOnReplacement && decision.Outcome is ReturnOutcome.Approved or ReturnOutcome.KeepIt;
@@ -18,10 +18,10 @@ public sealed class ExchangeShippingCodes(ReturnsPlatforms platforms, EffectLedg
     {
         var recorded = await ledger.RunOnceAsync(store.Id, $"free-shipping-code:{returnCase.Rma}", async (_, ct) =>
         {
-            // Nothing to look up after a crash: the code is derived from the RMA, and the platforms answer "taken"
+            // Nothing to look up after a crash: the code is keyed from the RMA, and the platforms answer "taken"
             // for a code an earlier attempt made, which counts as made.
             var now = time.GetUtcNow();
-            var code = new FreeShippingCode(FreeShippingCode.For(returnCase.Rma), now, now + policy.ExchangeCodeLifetime);
+            var code = new FreeShippingCode(FreeShippingCode.For(keys, store.Id, returnCase.Rma), now, now + policy.ExchangeCodeLifetime);
             await platforms.For(store).CreateFreeShippingCodeAsync(store, code, returnCase, ct);
             return JsonSerializer.Serialize(code, Json.Options);
         }, cancellationToken);

@@ -72,6 +72,7 @@ public sealed record OrderLine(
 
 /// <summary>The order a return is asked for, looked up at the platform (never taken from the request).</summary>
 /// <param name="PlatformId">Shopify's Order GID, for mutations.</param>
+/// <param name="CustomerId">The platform's customer (null for a guest), to restrict an exchange's free-shipping code to them.</param>
 public sealed record ReturnOrder(
     long OrderId,
     string Name,
@@ -83,7 +84,8 @@ public sealed record ReturnOrder(
     PostalAddress? ShippingAddress,
     IReadOnlyList<OrderLine> Lines,
     IReadOnlyList<string>? CustomerTags = null,
-    string? PlatformId = null)
+    string? PlatformId = null,
+    long? CustomerId = null)
 {
     public IReadOnlyList<string> CustomerTags { get; init; } = CustomerTags ?? [];
 

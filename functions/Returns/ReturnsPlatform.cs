@@ -28,10 +28,13 @@ public interface IReturnsPlatform
     Task<bool> RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken);
 }
 
-/// <summary>The exchange incentive: a code derived from the RMA, so a retry makes the same code.</summary>
+/// <summary>
+/// The exchange incentive: a code keyed with <c>Signing:Secret</c> from the store and RMA, so a retry makes the same code
+/// and nobody who knows an RMA (it is in the customer's and the warehouse's emails) can work the code out.
+/// </summary>
 public sealed record FreeShippingCode(string Code, DateTimeOffset StartsAt, DateTimeOffset ExpiresAt)
 {
-    public static string For(string rma) => "XSHIP-" + rma[(rma.LastIndexOf('-') + 1)..];
+    public static string For(Runtime.SigningKeys keys, string storeId, string rma) => "XSHIP-" + keys.Code("free-shipping", $"{storeId}:{rma}");
 }
 
 public sealed class ReturnsPlatforms(IEnumerable<IReturnsPlatform> platforms)

@@ -59,7 +59,7 @@ public sealed class SelfServiceReturns(StoreRegistry stores, ReturnPolicies poli
         }
         catch (PlatformException ex)
         {
-            logger.LogWarning(ex, "Order lookup for a return failed at store {StoreId}", storeId);
+            logger.LogWarning("Order lookup for a return failed at store {StoreId}: {Error}", storeId, LogText.Describe(ex));
             return Problem(ex.IsTransient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway, "The store could not be reached", "Please try again in a few minutes.");
         }
 

@@ -18,7 +18,7 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
     private const string OrderFields = """
         fragment ReturnOrderFields on Order {
           id legacyResourceId name email createdAt currencyCode
-          customer { tags }
+          customer { id tags }
           shippingAddress { name company address1 address2 city provinceCode zip countryCodeV2 }
           fulfillments(first: 20) { createdAt deliveredAt fulfillmentLineItems(first: 100) { nodes { id lineItem { id } } } }
           lineItems(first: 100) {
@@ -88,7 +88,7 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
             c => DeclineAsync(store, policy, returnCase, returnId, c), ct), cancellationToken);
 
     /// <summary>
-    /// <c>discountCodeFreeShippingCreate</c>. The code is derived from the RMA: when the answer was lost, the code is
+    /// <c>discountCodeFreeShippingCreate</c>. The code is keyed from the RMA: when the answer was lost, the code is
     /// looked up (<c>codeDiscountNodeByCode</c>) before it is asked for again, and <c>TAKEN</c> counts as made.
     /// </summary>
     public Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken) =>
@@ -114,7 +114,10 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
                 code = code.Code,
                 startsAt = code.StartsAt,
                 endsAt = code.ExpiresAt,
-                context = new { all = "ALL" },
+                // Only the order's customer can use it (2025-10+ `context`); a guest order has no customer to name.
+                context = returnCase.Order.CustomerId is { } customer
+                    ? (object)new { customers = new { add = new[] { $"gid://shopify/Customer/{customer.ToString(System.Globalization.CultureInfo.InvariantCulture)}" } } }
+                    : new { all = "ALL" },
                 destination = new { all = true },
                 usageLimit = 1,
                 appliesOncePerCustomer = true,
@@ -328,6 +331,7 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
                 : null,
             Lines: lines,
             CustomerTags: [.. order.Prop("customer")?.Array("tags").Select(t => t.GetString()).OfType<string>() ?? []],
-            PlatformId: order.Str("id"));
+            PlatformId: order.Str("id"),
+            CustomerId: order.Prop("customer")?.Str("id") is { } customer ? LegacyId(customer) : null);
     }
 }

@@ -12,6 +12,15 @@ public sealed class AdminOptions
 
     /// <summary>The operator key: <c>x-functions-key</c> on every function whose level is Function or Admin. Unset: those endpoints are closed.</summary>
     public string? ApiKey { get; set; }
+
+    internal sealed class Validator : IValidateOptions<AdminOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AdminOptions options)
+        {
+            var errors = SecretRules.Check($"{Section}:ApiKey", options.ApiKey).ToList();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
 }
 
 /// <summary>

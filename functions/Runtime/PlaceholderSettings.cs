@@ -23,6 +23,9 @@ internal sealed partial class ValidatePlaceholderSettings(IConfiguration configu
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
+    /// <summary>Whether a value is still one of the sample's <c>&lt;…&gt;</c> placeholders (named by this check, not by <see cref="SecretRules"/>).</summary>
+    internal static bool IsPlaceholder(string value) => Placeholder().IsMatch(value);
+
     [GeneratedRegex(@"^\s*<[^<>]+>\s*$")]
     private static partial Regex Placeholder();
 }

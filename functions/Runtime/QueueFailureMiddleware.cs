@@ -82,5 +82,5 @@ internal sealed class QueueFailureMiddleware(StorageClients storage, IOptions<Ho
     }
 
     private static string Describe(Exception ex) =>
-        ex is PermanentFailureException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+        ex is PermanentFailureException ? LogText.Redact(ex.Message) : LogText.Describe(ex);
 }

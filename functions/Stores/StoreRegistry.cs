@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text;
 using System.Text.RegularExpressions;
+using Automation.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace Automation.Stores;
@@ -72,6 +73,8 @@ public sealed partial class StoreRegistry
         if (!StoreId().IsMatch(id)) Error("the store id must be 1-40 characters of lowercase letters, digits and hyphens.");
         if (options.Platform is null) Error("Platform is required (Shopify or WooCommerce).");
         if (string.IsNullOrWhiteSpace(options.WebhookSecret)) Error("WebhookSecret is required: deliveries cannot be authenticated without it.");
+        foreach (var problem in SecretRules.Check("WebhookSecret", options.WebhookSecret, WebhookSecretAdvice).Concat(SecretRules.Check("PreviousWebhookSecret", options.PreviousWebhookSecret, WebhookSecretAdvice)))
+            Error(problem);
 
         string? source = null;
         if (options.Platform == Platform.Shopify)
@@ -107,6 +110,10 @@ public sealed partial class StoreRegistry
             .ToArray();
         return new Store(id, options.Platform!.Value, source!, secrets, adminApi, options.AccessToken, options.ConsumerKey, options.ConsumerSecret, zone!, options.Currency.ToUpperInvariant(), options.AutomationsEnabled);
     }
+
+    /// <summary>Where a good webhook secret comes from (see <see cref="SecretRules"/> for the rules).</summary>
+    private const string WebhookSecretAdvice =
+        "use the one the platform signs with: Shopify's app client secret, or in WooCommerce leave the webhook's Secret empty in the admin so it makes a 50-character one (or give it one from `openssl rand -base64 32`)";
 
     public static StoreRegistry FromConfiguration(IConfiguration configuration)
     {

@@ -37,7 +37,7 @@ internal static class HttpTriggers
         {
             // An unhandled exception is a 500, as the Functions host answers; its details stay in the log.
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Function." + function.Name)
-                .LogError(ex, "Function {Function} failed", function.Name);
+                .LogError("Function {Function} failed: {Error}", function.Name, Automation.Runtime.LogText.Detailed(ex));
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             return;
         }

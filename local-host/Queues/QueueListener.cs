@@ -261,7 +261,7 @@ internal sealed class QueueListener(
     private static string Describe(Exception ex) => ex switch
     {
         RequestFailedException { Status: > 0 } rf => $"{rf.Status} {rf.ErrorCode}",
-        _ => $"{ex.GetType().Name}: {ex.Message}",
+        _ => Automation.Runtime.LogText.Describe(ex),
     };
 
     private async Task DelayQuietly(TimeSpan delay, CancellationToken cancellationToken)

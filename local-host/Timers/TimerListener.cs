@@ -157,7 +157,7 @@ internal sealed class TimerListener(
         catch (Exception ex)
         {
             // As in Functions: a failed run is not retried; the next occurrence is the retry.
-            logger.LogError(ex, "Timer {Function} failed", function.Name);
+            logger.LogError("Timer {Function} failed: {Error}", function.Name, Automation.Runtime.LogText.Detailed(ex));
         }
 
         var last = scheduledFor > time.GetUtcNow() ? scheduledFor : time.GetUtcNow();

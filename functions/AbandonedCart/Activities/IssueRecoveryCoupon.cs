@@ -9,11 +9,11 @@ using Microsoft.Azure.Functions.Worker;
 namespace Automation.AbandonedCart;
 
 /// <summary>
-/// Activity: re-check, then create a unique single-use coupon at the platform, once per flow. The code is derived from
+/// Activity: re-check, then create a unique single-use coupon at the platform, once per flow. The code is keyed from
 /// the flow, so a retry after a crash asks for the same code and recognises "already exists" as its own.
 /// A permanent refusal is recorded and the flow goes on without a coupon; a transient failure is retried by Durable.
 /// </summary>
-public sealed class IssueRecoveryCoupon(RecoveryRecheck recheck, StoreRegistry stores, ICheckoutCoupons coupons, EffectLedger ledger, TimeProvider time, ILogger<IssueRecoveryCoupon> logger)
+public sealed class IssueRecoveryCoupon(RecoveryRecheck recheck, StoreRegistry stores, ICheckoutCoupons coupons, EffectLedger ledger, SigningKeys keys, TimeProvider time, ILogger<IssueRecoveryCoupon> logger)
 {
     [Function(nameof(IssueRecoveryCoupon))]
     public async Task<RecoveryStepResult> Run([ActivityTrigger] RecoveryStep step, CancellationToken cancellationToken)
@@ -24,7 +24,7 @@ public sealed class IssueRecoveryCoupon(RecoveryRecheck recheck, StoreRegistry s
 
         var store = stores.Get(state.StoreId);
         var now = time.GetUtcNow();
-        var code = CheckoutCoupons.CodeFor(state.Settings.CouponPrefix, state.FlowId);
+        var code = CheckoutCoupons.CodeFor(keys, state.Settings.CouponPrefix, state.FlowId);
         var request = new CouponRequest(code, $"Cart recovery {code}", state.Settings.CouponPercent, state.Email, state.CustomerId, now, now + state.Settings.CouponValidity);
         try
         {

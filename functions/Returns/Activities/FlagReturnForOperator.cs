@@ -14,7 +14,7 @@ public sealed class FlagReturnForOperator(ReturnStepRunner runner, ReturnCases c
         {
             var problem = input.Problem ?? "The return flow stopped.";
             await cases.FlagAsync(input.StoreId, input.Rma, problem, ct);
-            logger.LogError("Return {Rma} for store {StoreId} needs an operator: {Problem}", input.Rma, input.StoreId, problem);
+            logger.LogError("Return {Rma} for store {StoreId} needs an operator: {Problem}", input.Rma, input.StoreId, Automation.Runtime.LogText.Redact(problem));
             return ReturnStepResult.Done("Return flagged for an operator.");
         }, cancellationToken);
 }

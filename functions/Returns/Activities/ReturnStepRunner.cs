@@ -28,12 +28,12 @@ public sealed class ReturnStepRunner(StoreRegistry stores, ReturnPolicies polici
         }
         catch (Exception ex) when (ex is PermanentFailureException or PlatformException { IsTransient: false })
         {
-            logger.LogWarning("{Activity} for return {Rma} of store {StoreId} was refused: {Error}", activity, input.Rma, input.StoreId, ex.Message);
+            logger.LogWarning("{Activity} for return {Rma} of store {StoreId} was refused: {Error}", activity, input.Rma, input.StoreId, LogText.Redact(ex.Message));
             return new ReturnStepResult(ReturnStepStatus.Refused, ex.Message);
         }
         catch (Exception ex)
         {
-            logger.LogWarning("{Activity} for return {Rma} of store {StoreId} failed and will be retried: {Error}", activity, input.Rma, input.StoreId, $"{ex.GetType().Name}: {ex.Message}");
+            logger.LogWarning("{Activity} for return {Rma} of store {StoreId} failed and will be retried: {Error}", activity, input.Rma, input.StoreId, LogText.Describe(ex));
             throw;
         }
     }

@@ -38,6 +38,12 @@ public sealed class LabelStorage(StorageClients storage, IOptions<ReturnsOptions
         var blob = container.GetBlobClient(BlobName(storeId, rma));
         await blob.UploadAsync(new BinaryData(pdf), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/pdf", ContentDisposition = $"inline; filename=\"return-label-{rma}.pdf\"" } }, cancellationToken);
 
+        return await LinkAsync(blob, cancellationToken);
+    }
+
+    /// <summary>A read-only link to the blob that expires after <see cref="LinkLifetime"/>, HTTPS-only wherever storage speaks HTTPS.</summary>
+    internal async Task<Uri> LinkAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
         var expiresOn = time.GetUtcNow() + LinkLifetime;
         var sas = new BlobSasBuilder(BlobSasPermissions.Read, expiresOn)
         {

@@ -78,7 +78,7 @@ public sealed class AbandonedCartFlowTests
             Assert.That(discount.GetProperty("context").GetProperty("customers").GetProperty("add")[0].GetString(), Is.EqualTo("gid://shopify/Customer/501"));
             var validity = DateTimeOffset.Parse(discount.Str("endsAt"), System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.Parse(discount.Str("startsAt"), System.Globalization.CultureInfo.InvariantCulture);
             Assert.That(validity, Is.EqualTo(TimeSpan.FromDays(7)));
-            Assert.That(code, Is.EqualTo(CouponCodeFor(checkout)));
+            Assert.That(code, Is.EqualTo(app.CouponCodeFor(checkout)));
 
             Assert.That(flow.History.Select(h => $"{h.Step}:{h.Outcome}"), Is.EqualTo(new[]
             {
@@ -129,7 +129,7 @@ public sealed class AbandonedCartFlowTests
         await _app.PublishAsync(checkout);
 
         var emails = await MailSink.WaitForAsync(m => m.ToAddress == "woo-dup@example.test", count: 2);
-        Assert.That(emails.Single(m => m.Subject.Contains("off", StringComparison.Ordinal)).Text, Does.Contain(CouponCodeFor(checkout)));
+        Assert.That(emails.Single(m => m.Subject.Contains("off", StringComparison.Ordinal)).Text, Does.Contain(_app.CouponCodeFor(checkout)));
     }
 
     [Test]
@@ -263,26 +263,48 @@ public sealed class AbandonedCartFlowTests
     }
 
     [Test]
-    public async Task Unsubscribe_ExitsActiveFlowAndNoCouponFollows()
+    public async Task UnsubscribeLinkOpened_ShowsAPageAndChangesNothing_ItsButtonUnsubscribes()
     {
         _fake.ShopifyAnswers();
-        var app = await StartShopifyAsync(c => c["AbandonedCart:CouponDelay"] = "00:00:05");
+        var app = await StartShopifyAsync(c => c["AbandonedCart:CouponDelay"] = "00:00:08");
 
         await app.PublishAsync(Checkout(email: "unsub@example.test"));
         var reminder = (await MailSink.WaitForAsync(m => m.ToAddress == "unsub@example.test")).Single();
         var link = new Uri((await RawHeaderAsync(reminder, "List-Unsubscribe"))!.Trim('<', '>'));
-        var response = await app.Http.GetAsync(new Uri(link.PathAndQuery.TrimStart('/'), UriKind.Relative));
-        var forged = await app.Http.GetAsync(new Uri(link.PathAndQuery.TrimStart('/')[..^3] + "abc", UriKind.Relative));
+        var relative = new Uri(link.PathAndQuery.TrimStart('/'), UriKind.Relative);
+        var customers = app.Services.GetRequiredService<RecoveryCustomers>();
+        var customerKey = RecoveryIds.CustomerKey("unsub@example.test");
+        var before = (await customers.GetAsync(RecoveryScenario.Store, customerKey, CancellationToken.None))!.Row;
 
-        var flow = await app.WaitForFlowAsync(FlowId("unsub@example.test"), f => f.Status == "Exited", "the unsubscribe to end the flow");
+        // What a mail scanner or a link preview does: GET, maybe more than once.
+        var page = await app.Http.GetAsync(relative);
+        await app.Http.GetAsync(relative);
+        var html = await page.Content.ReadAsStringAsync();
+        var after = (await customers.GetAsync(RecoveryScenario.Store, customerKey, CancellationToken.None))!.Row;
+        var flow = await app.FlowAsync(FlowId("unsub@example.test"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(html, Does.Contain("<form method=\"post\"").And.Contain("<button"));
+            Assert.That(page.Headers.CacheControl?.NoStore, Is.True);
+            Assert.That(after.ETag, Is.EqualTo(before.ETag), "the customer's row is not touched by a GET");
+            Assert.That(after.GetBoolean("Unsubscribed"), Is.Null);
+            Assert.That(flow!.Status, Is.EqualTo("Waiting"), "the flow keeps waiting");
+        });
+
+        // The page's button, or the mail client's RFC 8058 one-click: a POST to the same URL.
+        var forged = await app.Http.PostAsync(new Uri(relative.OriginalString[..^3] + "abc", UriKind.Relative), OneClick());
+        var response = await app.Http.PostAsync(relative, OneClick());
+        var exited = await app.WaitForFlowAsync(FlowId("unsub@example.test"), f => f.Status == "Exited", "the unsubscribe to end the flow");
 
         Assert.Multiple(() =>
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-            Assert.That(flow.EndReason, Is.EqualTo(CheckoutRecoveryOrchestrator.Unsubscribed));
+            Assert.That(exited.EndReason, Is.EqualTo(CheckoutRecoveryOrchestrator.Unsubscribed));
             Assert.That(_fake.GraphQLRequests("discountCodeBasicCreate"), Is.Empty);
         });
+        Assert.That((await customers.GetAsync(RecoveryScenario.Store, customerKey, CancellationToken.None))!.Unsubscribed, Is.True);
         Assert.That((await EmailsToAsync("unsub@example.test")).Count, Is.EqualTo(1));
 
         // And a later checkout from the same customer starts nothing.
@@ -290,6 +312,27 @@ public sealed class AbandonedCartFlowTests
         var skipped = await app.WaitForFlowAsync(FlowId("unsub@example.test"), f => f.Status == "Skipped", "the new checkout to be skipped");
         Assert.That(skipped.EndReason, Does.Contain("unsubscribed"));
     }
+
+    [Test]
+    public async Task SigningSecretRotated_LinksSignedWithThePreviousOneStillWork_OthersAreRefused()
+    {
+        _fake.ShopifyAnswers();
+        var previous = TestSecrets.New();
+        var app = await StartShopifyAsync(c => c["Signing:PreviousSecret"] = previous);
+        var customerKey = RecoveryIds.CustomerKey("rotated@example.test");
+        UnsubscribeTokens SignedWith(string secret) => new(new Automation.Runtime.SigningKeys(Microsoft.Extensions.Options.Options.Create(new Automation.Runtime.SigningOptions { Secret = secret })));
+        Uri Link(string token) => new($"api/unsubscribe?token={Uri.EscapeDataString(token)}", UriKind.Relative);
+
+        var unknown = await app.Http.PostAsync(Link(SignedWith(TestSecrets.New()).Create(RecoveryScenario.Store, customerKey)), OneClick());
+        var old = await app.Http.PostAsync(Link(SignedWith(previous).Create(RecoveryScenario.Store, customerKey)), OneClick());
+
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "signed with a secret the app does not have");
+        Assert.That(old.StatusCode, Is.EqualTo(HttpStatusCode.OK), "signed before the rotation");
+        var customer = await app.Services.GetRequiredService<RecoveryCustomers>().GetAsync(RecoveryScenario.Store, customerKey, CancellationToken.None);
+        Assert.That(customer?.Unsubscribed, Is.True);
+    }
+
+    private static FormUrlEncodedContent OneClick() => new([new KeyValuePair<string, string>("List-Unsubscribe", "One-Click")]);
 
     [Test]
     public async Task QuietHours_ReminderDelayedToTheirEnd()
@@ -483,8 +526,8 @@ public sealed class AbandonedCartFlowTests
         var percentages = _fake.GraphQLRequests("discountCodeBasicCreate")
             .Select(r => r.Variables.GetProperty("basicCodeDiscount"))
             .ToDictionary(d => d.Str("code"), d => d.GetProperty("customerGets").GetProperty("value").GetProperty("percentage").GetDouble());
-        Assert.That(percentages[CouponCodeFor(older)], Is.EqualTo(0.1));
-        Assert.That(percentages[CouponCodeFor(newer)], Is.EqualTo(0.25));
+        Assert.That(percentages[after.CouponCodeFor(older)], Is.EqualTo(0.1));
+        Assert.That(percentages[after.CouponCodeFor(newer)], Is.EqualTo(0.25));
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Automation.AbandonedCart;
 using Microsoft.Extensions.Configuration;
+using Automation.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Automation.Tests.AbandonedCart;
@@ -36,7 +37,8 @@ public sealed class RecoveryRulesTests
     [Test]
     public void UnsubscribeToken_RoundTripsAndRejectsTampering()
     {
-        var tokens = Tokens("secret-1");
+        var secret = TestSecrets.New();
+        var tokens = Tokens(secret);
         var token = tokens.Create("s1", "abc123");
 
         Assert.Multiple(() =>
@@ -44,20 +46,46 @@ public sealed class RecoveryRulesTests
             Assert.That(tokens.Verify(token), Is.EqualTo(("s1", "abc123")));
             Assert.That(tokens.Verify(token.Replace("abc123", "abc124", StringComparison.Ordinal)), Is.Null);
             Assert.That(tokens.Verify(token.Replace("s1.", "s2.", StringComparison.Ordinal)), Is.Null);
-            Assert.That(Tokens("secret-2").Verify(token), Is.Null);
+            Assert.That(tokens.Verify(token[..^4] + "AAAA"), Is.Null);
+            Assert.That(tokens.Verify(token + "."), Is.Null);
+            Assert.That(Tokens(TestSecrets.New()).Verify(token), Is.Null, "another deployment's secret");
+            Assert.That(Tokens(TestSecrets.New(), previous: secret).Verify(token), Is.EqualTo(("s1", "abc123")), "signed before a rotation");
             Assert.That(tokens.Verify(null), Is.Null);
             Assert.That(token, Does.Not.Contain("@"), "no email in the link");
         });
     }
 
     [Test]
-    public void CouponCode_IsDerivedFromTheFlow()
+    public void CouponCode_IsKeyedFromTheFlow_NobodyWithoutTheSecretCanWorkItOut()
     {
-        var code = CheckoutCoupons.CodeFor("back", "ac-123");
+        var keys = Keys(TestSecrets.New());
+        var code = CheckoutCoupons.CodeFor(keys, "back", "ac-123");
 
-        Assert.That(code, Is.EqualTo(CheckoutCoupons.CodeFor("back", "ac-123")));
-        Assert.That(code, Is.Not.EqualTo(CheckoutCoupons.CodeFor("back", "ac-124")));
-        Assert.That(code, Does.Match("^BACK[0-9A-F]{10}$"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(CheckoutCoupons.CodeFor(keys, "back", "ac-123")), "a retry asks for the same code");
+            Assert.That(code, Is.Not.EqualTo(CheckoutCoupons.CodeFor(keys, "back", "ac-124")));
+            Assert.That(code, Is.Not.EqualTo(CheckoutCoupons.CodeFor(Keys(TestSecrets.New()), "back", "ac-123")), "the same flow under another secret");
+            Assert.That(code, Does.Match("^BACK[0-9A-HJKMNP-TV-Z]{12}$"), "12 characters of Crockford base 32: 60 bits");
+            // What the code used to be: the prefix and the flow id's SHA-256, which anyone who can guess a flow id can compute.
+            Assert.That(code[4..], Does.Not.Contain(Automation.Storage.StorageKeys.Hash("ac-123")[..10].ToUpperInvariant()));
+        });
+    }
+
+    [Test]
+    public void ExchangeShippingCode_IsKeyedFromTheStoreAndRma_NotReadableFromTheRma()
+    {
+        var keys = Keys(TestSecrets.New());
+        var code = Automation.Returns.FreeShippingCode.For(keys, "s1", "RMA-7K2M9Q4X");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(Automation.Returns.FreeShippingCode.For(keys, "s1", "RMA-7K2M9Q4X")));
+            Assert.That(code, Does.Match("^XSHIP-[0-9A-HJKMNP-TV-Z]{12}$"));
+            Assert.That(code, Does.Not.Contain("7K2M9Q4X"), "the RMA is in the customer's and the warehouse's emails");
+            Assert.That(code, Is.Not.EqualTo(Automation.Returns.FreeShippingCode.For(keys, "s2", "RMA-7K2M9Q4X")));
+            Assert.That(code, Is.Not.EqualTo(Automation.Returns.FreeShippingCode.For(Keys(TestSecrets.New()), "s1", "RMA-7K2M9Q4X")));
+        });
     }
 
     [Test]
@@ -94,8 +122,10 @@ public sealed class RecoveryRulesTests
         Assert.That(result.FailureMessage, Does.Contain(key.Split(':')[^1]));
     }
 
-    private static UnsubscribeTokens Tokens(string secret) =>
-        new(Options.Create(new AbandonedCartOptions { UnsubscribeSecret = secret }), Configuration(new()));
+    private static Automation.Runtime.SigningKeys Keys(string secret, string? previous = null) =>
+        new(Options.Create(new Automation.Runtime.SigningOptions { Secret = secret, PreviousSecret = previous }));
+
+    private static UnsubscribeTokens Tokens(string secret, string? previous = null) => new(Keys(secret, previous));
 
     private static IConfiguration Configuration(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

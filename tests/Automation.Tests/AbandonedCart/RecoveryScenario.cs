@@ -16,7 +16,7 @@ internal static class RecoveryScenario
     {
         c[$"Stores:{store}:Platform"] = "Shopify";
         c[$"Stores:{store}:ShopDomain"] = $"{store}.myshopify.com";
-        c[$"Stores:{store}:WebhookSecret"] = "secret-" + store;
+        c[$"Stores:{store}:WebhookSecret"] = TestSecrets.For("webhook-" + store);
         c[$"Stores:{store}:AdminApiBaseUrl"] = fake.ShopifyAdminApiBaseUrl;
         c[$"Stores:{store}:AccessToken"] = "shpat_test";
         c[$"Stores:{store}:Currency"] = "EUR";
@@ -26,7 +26,7 @@ internal static class RecoveryScenario
     {
         c[$"Stores:{store}:Platform"] = "WooCommerce";
         c[$"Stores:{store}:SiteUrl"] = $"https://{store}.example.test/";
-        c[$"Stores:{store}:WebhookSecret"] = "secret-" + store;
+        c[$"Stores:{store}:WebhookSecret"] = TestSecrets.For("webhook-" + store);
         c[$"Stores:{store}:AdminApiBaseUrl"] = fake.WooCommerceApiBaseUrl;
         c[$"Stores:{store}:ConsumerKey"] = "ck_test";
         c[$"Stores:{store}:ConsumerSecret"] = "cs_test";
@@ -41,7 +41,6 @@ internal static class RecoveryScenario
         c["AbandonedCart:QuietHoursStart"] = "00:00:00";
         c["AbandonedCart:QuietHoursEnd"] = "00:00:00";
         c["AbandonedCart:PublicBaseUrl"] = "http://shop-automation.test";
-        c["AbandonedCart:UnsubscribeSecret"] = "test-unsubscribe-secret";
         c["LocalHost:DrainTimeout"] = "00:00:00.500";
     }
 
@@ -102,9 +101,9 @@ internal static class RecoveryScenario
     /// <summary>The customer's flow: one orchestration instance per store and customer.</summary>
     public static string FlowId(string email = "ada@example.test", string store = Store) => RecoveryIds.InstanceId(store, RecoveryIds.CustomerKey(email));
 
-    /// <summary>The coupon code a checkout's flow asks for (derived from the flow run: instance + starting event).</summary>
-    public static string CouponCodeFor(CheckoutEvent checkout, string prefix = "BACK") =>
-        CheckoutCoupons.CodeFor(prefix, RecoveryIds.FlowId(FlowId(checkout.Email!, checkout.StoreId), checkout.Id));
+    /// <summary>The coupon code a checkout's flow asks for (keyed from the flow run: instance + starting event).</summary>
+    public static string CouponCodeFor(this TestApp app, CheckoutEvent checkout, string prefix = "BACK") =>
+        CheckoutCoupons.CodeFor(app.Services.GetRequiredService<Automation.Runtime.SigningKeys>(), prefix, RecoveryIds.FlowId(FlowId(checkout.Email!, checkout.StoreId), checkout.Id));
 
     public static async Task<FlowView?> FlowAsync(this TestApp app, string flowId, string store = Store)
     {

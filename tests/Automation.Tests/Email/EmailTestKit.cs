@@ -28,7 +28,7 @@ internal static class EmailTestKit
     {
         s[$"Stores:{ShopifyStore}:Platform"] = "Shopify";
         s[$"Stores:{ShopifyStore}:ShopDomain"] = "blue-mugs.myshopify.com";
-        s[$"Stores:{ShopifyStore}:WebhookSecret"] = "shopify-secret";
+        s[$"Stores:{ShopifyStore}:WebhookSecret"] = TestSecrets.For("webhook-" + ShopifyStore);
         s[$"Stores:{ShopifyStore}:Currency"] = "EUR";
         s[$"Stores:{ShopifyStore}:TimeZone"] = "Europe/Amsterdam";
         s[$"Stores:{ShopifyStore}:Branding:StoreName"] = "Blue Mugs";
@@ -39,7 +39,7 @@ internal static class EmailTestKit
         s[$"Stores:{ShopifyStore}:Branding:WebsiteUrl"] = "https://bluemugs.example";
         s[$"Stores:{WooStore}:Platform"] = "WooCommerce";
         s[$"Stores:{WooStore}:SiteUrl"] = "https://shop.greentea.example/";
-        s[$"Stores:{WooStore}:WebhookSecret"] = "woo-secret";
+        s[$"Stores:{WooStore}:WebhookSecret"] = TestSecrets.For("webhook-" + WooStore);
         s[$"Stores:{WooStore}:Currency"] = "USD";
         s[$"Stores:{WooStore}:Branding:StoreName"] = "Green Tea Co.";
         s[$"Stores:{WooStore}:Branding:SupportEmail"] = "hello@greentea.example";

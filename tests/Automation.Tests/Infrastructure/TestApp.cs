@@ -13,7 +13,8 @@ namespace Automation.Tests.Infrastructure;
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
-    public const string AdminKey = "test-admin-key";
+    /// <summary>The admin key the app is started with (random for each test run).</summary>
+    public static string AdminKey { get; } = TestSecrets.For("admin-key");
 
     private readonly WebApplication _app;
 
@@ -49,6 +50,7 @@ public sealed class TestApp : IAsyncDisposable
             ["AzureWebJobsStorage"] = Azurite.ConnectionString,
             ["urls"] = $"http://127.0.0.1:{port}",
             ["Admin:ApiKey"] = AdminKey,
+            ["Signing:Secret"] = TestSecrets.For("signing"),
             ["AzureFunctionsWebHost:hostid"] = "tests",
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
             ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00",

@@ -56,7 +56,7 @@ public sealed class ShopifyWebhookToLowStockAlertTests
 
     private async Task DeliverAsync(string topic, string body)
     {
-        var response = await _app.Http.SendAsync(Deliveries.Shopify("s1.myshopify.com", topic, body, "secret"));
+        var response = await _app.Http.SendAsync(Deliveries.Shopify("s1.myshopify.com", topic, body, WebhookSecret));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 

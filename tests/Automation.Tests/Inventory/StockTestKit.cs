@@ -12,6 +12,9 @@ internal static class StockTestKit
     public static readonly DateTimeOffset T0 = new(2026, 11, 20, 9, 0, 0, TimeSpan.Zero);
     private static int _sequence;
 
+    /// <summary>The webhook secret of every store these tests configure.</summary>
+    public static readonly string WebhookSecret = TestSecrets.For("stock-webhook");
+
     /// <summary>A platform fake that answers Shopify's tagsAdd and tagsRemove for product 100, as the stock automations call them.</summary>
     public static async Task<FakePlatform> StartTaggingPlatformAsync()
     {
@@ -25,7 +28,7 @@ internal static class StockTestKit
     {
         s[$"Stores:{id}:Platform"] = "Shopify";
         s[$"Stores:{id}:ShopDomain"] = $"{id}.myshopify.com";
-        s[$"Stores:{id}:WebhookSecret"] = "secret";
+        s[$"Stores:{id}:WebhookSecret"] = WebhookSecret;
         s[$"Stores:{id}:AdminApiBaseUrl"] = fake.ShopifyAdminApiBaseUrl;
         s[$"Stores:{id}:AccessToken"] = "shpat_test";
     }
@@ -34,7 +37,7 @@ internal static class StockTestKit
     {
         s[$"Stores:{id}:Platform"] = "WooCommerce";
         s[$"Stores:{id}:SiteUrl"] = $"https://{id}.example.test/";
-        s[$"Stores:{id}:WebhookSecret"] = "secret";
+        s[$"Stores:{id}:WebhookSecret"] = WebhookSecret;
         s[$"Stores:{id}:AdminApiBaseUrl"] = fake.WooCommerceApiBaseUrl;
         s[$"Stores:{id}:ConsumerKey"] = "ck_test";
         s[$"Stores:{id}:ConsumerSecret"] = "cs_test";

@@ -43,7 +43,7 @@ public sealed class WebhookToStockAlertTests
         product["backorders"] = "no";
         product["low_stock_amount"] = lowStockAmount;
         product["date_modified_gmt"] = modifiedGmt;
-        var response = await _app.Http.SendAsync(Deliveries.WooCommerce(Source, "product.updated", product.ToJsonString(), "secret"));
+        var response = await _app.Http.SendAsync(Deliveries.WooCommerce(Source, "product.updated", product.ToJsonString(), WebhookSecret));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 

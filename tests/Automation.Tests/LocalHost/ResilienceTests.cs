@@ -15,9 +15,9 @@ namespace Automation.Tests.LocalHost;
 [NonParallelizable]
 public sealed class ResilienceTests
 {
-    private const string AdminKey = "resilience-admin-key-0123456789";
+    private static readonly string AdminKey = TestSecrets.For("resilience-admin-key");
     private const string ShopDomain = "outage-shop.myshopify.com";
-    private const string Secret = "outage-secret";
+    private static readonly string Secret = TestSecrets.For("resilience-webhook");
 
     private static Dictionary<string, string> Settings(FakePlatform? fake = null)
     {
@@ -35,7 +35,7 @@ public sealed class ResilienceTests
             ["AbandonedCart:CouponDelay"] = "00:00:02",
             ["AbandonedCart:QuietHoursStart"] = "00:00:00",
             ["AbandonedCart:QuietHoursEnd"] = "00:00:00",
-            ["AbandonedCart:UnsubscribeSecret"] = "resilience-unsubscribe-secret",
+            ["Signing:Secret"] = TestSecrets.For("resilience-signing"),
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
             ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:01",
             // A message whose handling failed while storage was away could not be handed back: it reappears after this.

@@ -2,6 +2,7 @@ using Automation.LocalHost.Configuration;
 using Automation.LocalHost.Queues;
 using Automation.LocalHost.Timers;
 using Automation.Stores;
+using Automation.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Automation.Tests.LocalHost;
@@ -77,7 +78,7 @@ public sealed class HostJsonTests
 
 public sealed class StoreRegistryTests
 {
-    private static StoreOptions Shopify(string domain = "a.myshopify.com") => new() { Platform = Platform.Shopify, ShopDomain = domain, WebhookSecret = "s" };
+    private static StoreOptions Shopify(string domain = "a.myshopify.com") => new() { Platform = Platform.Shopify, ShopDomain = domain, WebhookSecret = TestSecrets.For("webhook") };
 
     [Test]
     public void ValidStores_AreFoundByTheirWebhookSource()
@@ -85,7 +86,7 @@ public sealed class StoreRegistryTests
         var registry = new StoreRegistry(new Dictionary<string, StoreOptions>
         {
             ["a"] = Shopify(),
-            ["w"] = new() { Platform = Platform.WooCommerce, SiteUrl = "https://Shop.Example.com/", WebhookSecret = "s", TimeZone = "America/New_York", Currency = "usd" },
+            ["w"] = new() { Platform = Platform.WooCommerce, SiteUrl = "https://Shop.Example.com/", WebhookSecret = TestSecrets.For("webhook-w"), TimeZone = "America/New_York", Currency = "usd" },
         });
         Assert.Multiple(() =>
         {
@@ -108,7 +109,7 @@ public sealed class StoreRegistryTests
     [Test]
     public void EveryProblemIsNamedAtOnce()
     {
-        var options = new StoreOptions { Platform = Platform.WooCommerce, SiteUrl = "not a url", WebhookSecret = "s", TimeZone = "Mars/Olympus", Currency = "EURO" };
+        var options = new StoreOptions { Platform = Platform.WooCommerce, SiteUrl = "not a url", WebhookSecret = TestSecrets.For("webhook"), TimeZone = "Mars/Olympus", Currency = "EURO" };
         var error = Assert.Throws<OptionsValidationException>(() => new StoreRegistry(new Dictionary<string, StoreOptions> { ["Bad_Id"] = options }))!;
         Assert.That(error.Failures, Has.Some.Contain("store id").And.Some.Contain("SiteUrl").And.Some.Contain("Mars/Olympus").And.Some.Contain("EURO"));
     }
@@ -140,6 +141,7 @@ public sealed class SampleSettingsTests
         var error = (await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync()))!;
 
         Assert.That(error.Failures, Has.Some.StartsWith("Admin:ApiKey still holds the sample's placeholder")
+            .And.Some.StartsWith("Signing:Secret still holds the sample's placeholder")
             .And.Some.StartsWith("Stores:demo-shopify:WebhookSecret still holds")
             .And.Some.StartsWith("Stores:demo-woo:ConsumerSecret still holds"));
     }

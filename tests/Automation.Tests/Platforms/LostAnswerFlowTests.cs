@@ -206,7 +206,7 @@ public sealed class LostAnswerFlowTests
     {
         s["Stores:shop:Platform"] = "Shopify";
         s["Stores:shop:ShopDomain"] = "returns-shop.myshopify.com";
-        s["Stores:shop:WebhookSecret"] = "shopify-returns-secret";
+        s["Stores:shop:WebhookSecret"] = TestSecrets.For("webhook-shop");
         s["Stores:shop:AdminApiBaseUrl"] = _platform.ShopifyAdminApiBaseUrl;
         s["Stores:shop:AccessToken"] = "shpat_test";
         Warehouse(s, "shop");
@@ -216,7 +216,7 @@ public sealed class LostAnswerFlowTests
     {
         s["Stores:woo:Platform"] = "WooCommerce";
         s["Stores:woo:SiteUrl"] = "https://woo-returns.example.com/";
-        s["Stores:woo:WebhookSecret"] = "woo-secret";
+        s["Stores:woo:WebhookSecret"] = TestSecrets.For("webhook-woo");
         s["Stores:woo:AdminApiBaseUrl"] = _platform.WooCommerceApiBaseUrl;
         s["Stores:woo:ConsumerKey"] = "ck_test";
         s["Stores:woo:ConsumerSecret"] = "cs_test";

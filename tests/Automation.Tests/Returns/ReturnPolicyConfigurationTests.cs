@@ -1,5 +1,6 @@
 using Automation.Returns;
 using Automation.Stores;
+using Automation.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Automation.Tests.Returns;
@@ -13,14 +14,14 @@ public class ReturnPolicyConfigurationTests
     {
         ["Stores:s1:Platform"] = "Shopify",
         ["Stores:s1:ShopDomain"] = "s1.myshopify.com",
-        ["Stores:s1:WebhookSecret"] = "secret",
+        ["Stores:s1:WebhookSecret"] = TestSecrets.For("webhook"),
         ["Stores:s1:Returns:Warehouses:0:Id"] = "ams",
         ["Stores:s1:Returns:Warehouses:0:Line1"] = "Havenweg 4",
         ["Stores:s1:Returns:Warehouses:0:City"] = "Amsterdam",
         ["Stores:s1:Returns:Warehouses:0:CountryCode"] = "NL",
         ["Stores:s2:Platform"] = "WooCommerce",
         ["Stores:s2:SiteUrl"] = "https://s2.example.com/",
-        ["Stores:s2:WebhookSecret"] = "secret",
+        ["Stores:s2:WebhookSecret"] = TestSecrets.For("webhook-2"),
     };
 
     private ReturnPolicies Load()

@@ -20,7 +20,7 @@ namespace Automation.Tests.Returns;
 public sealed class ReturnsIntegrationTests
 {
     private const string ShopDomain = "returns-shop.myshopify.com";
-    private const string ShopSecret = "shopify-returns-secret";
+    private static readonly string ShopSecret = TestSecrets.For("webhook-returns-shop");
     private const string Customer = "ada@example.com";
     private const long OrderId = 6230184263752;
     private const long ShirtLine = 15012345678901;
@@ -64,7 +64,7 @@ public sealed class ReturnsIntegrationTests
         // The same shop's data behind a store whose team reviews every return above 100.
         s["Stores:careful:Platform"] = "Shopify";
         s["Stores:careful:ShopDomain"] = "careful-shop.myshopify.com";
-        s["Stores:careful:WebhookSecret"] = "careful-secret";
+        s["Stores:careful:WebhookSecret"] = TestSecrets.For("webhook-careful");
         s["Stores:careful:AdminApiBaseUrl"] = _platform.ShopifyAdminApiBaseUrl;
         s["Stores:careful:AccessToken"] = "shpat_careful";
         s["Stores:careful:Returns:ReviewAboveValue"] = "100";
@@ -72,7 +72,7 @@ public sealed class ReturnsIntegrationTests
 
         s["Stores:woo:Platform"] = "WooCommerce";
         s["Stores:woo:SiteUrl"] = "https://woo-returns.example.com/";
-        s["Stores:woo:WebhookSecret"] = "woo-secret";
+        s["Stores:woo:WebhookSecret"] = TestSecrets.For("webhook-returns-woo");
         s["Stores:woo:AdminApiBaseUrl"] = _platform.WooCommerceApiBaseUrl;
         s["Stores:woo:ConsumerKey"] = "ck_test";
         s["Stores:woo:ConsumerSecret"] = "cs_test";
@@ -119,7 +119,7 @@ public sealed class ReturnsIntegrationTests
         email = Customer,
         createdAt = DateTimeOffset.UtcNow.AddDays(-12).ToString("O"),
         currencyCode = "EUR",
-        customer = new { tags = new[] { "newsletter" } },
+        customer = new { id = "gid://shopify/Customer/7012345678901", tags = new[] { "newsletter" } },
         shippingAddress = new { name = "Ada Lovelace", company = (string?)null, address1 = "Keizersgracht 1", address2 = (string?)null, city = "Amsterdam", provinceCode = (string?)null, zip = "1015 AA", countryCodeV2 = "NL" },
         fulfillments = new[]
         {
@@ -521,12 +521,14 @@ public sealed class ReturnsIntegrationTests
 
         Assert.That((answer.Outcome, answer.Fee, answer.FreeShippingOnReplacement), Is.EqualTo(("Approved", 0m, true)));
         var email = (await MailSink.WaitForAsync(e => e.ToAddress == Customer)).Single();
-        var expectedCode = "XSHIP-" + answer.Rma["RMA-".Length..];
+        var expectedCode = Automation.Returns.FreeShippingCode.For(_app.Services.GetRequiredService<Automation.Runtime.SigningKeys>(), "shop", answer.Rma);
         Assert.That(email.Text, Does.Contain($"use the code {expectedCode} at checkout").And.Contain("Your exchange has no fee, and the replacement ships free."));
         var discount = _platform.GraphQLRequests("mutation CreateExchangeShippingCode").Single().Variables.GetProperty("freeShippingCodeDiscount");
         Assert.That(discount.GetProperty("code").GetString(), Is.EqualTo(expectedCode));
         Assert.That(discount.GetProperty("usageLimit").GetInt32(), Is.EqualTo(1));
         Assert.That(discount.GetProperty("appliesOncePerCustomer").GetBoolean(), Is.True);
+        Assert.That(discount.GetProperty("context").GetProperty("customers").GetProperty("add")[0].GetString(), Is.EqualTo("gid://shopify/Customer/7012345678901"),
+            "only the order's customer can use it");
     }
 
     [Test]
@@ -536,7 +538,7 @@ public sealed class ReturnsIntegrationTests
 
         var email = (await MailSink.WaitForAsync(e => e.ToAddress == "grace@example.com")).Single();
         var coupon = _platform.Requests.Single(r => r.Method == "POST" && r.Path.EndsWith("/coupons", StringComparison.Ordinal)).Json;
-        Assert.That(coupon.GetProperty("code").GetString(), Is.EqualTo("XSHIP-" + answer.Rma["RMA-".Length..]));
+        Assert.That(coupon.GetProperty("code").GetString(), Is.EqualTo(Automation.Returns.FreeShippingCode.For(_app.Services.GetRequiredService<Automation.Runtime.SigningKeys>(), "woo", answer.Rma)));
         Assert.That(coupon.GetProperty("free_shipping").GetBoolean(), Is.True);
         Assert.That(coupon.GetProperty("usage_limit").GetInt32(), Is.EqualTo(1));
         Assert.That(coupon.GetProperty("email_restrictions")[0].GetString(), Is.EqualTo("grace@example.com"));

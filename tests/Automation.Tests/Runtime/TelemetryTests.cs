@@ -179,7 +179,7 @@ public sealed partial class TelemetryTests
         checkout["email"] = Customer;
         checkout["token"] = "tok-trace";
         checkout["updated_at"] = DateTimeOffset.UtcNow.ToString("O");
-        return Deliveries.Shopify($"{Store}.myshopify.com", "checkouts/create", checkout.ToJsonString(), "secret-" + Store, eventId: "event-trace");
+        return Deliveries.Shopify($"{Store}.myshopify.com", "checkouts/create", checkout.ToJsonString(), TestSecrets.For("webhook-" + Store), eventId: "event-trace");
     }
 
     [GeneratedRegex(@"[^\s@<>=]+@[^\s@<>]+\.[A-Za-z]{2,}")]

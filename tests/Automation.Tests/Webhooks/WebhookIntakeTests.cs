@@ -14,11 +14,12 @@ namespace Automation.Tests.Webhooks;
 public sealed class WebhookIntakeTests
 {
     private const string ShopDomain = "demo-store.myshopify.com";
-    private const string ShopSecret = "shopify-secret-1";
+    private static readonly string ShopSecret = TestSecrets.For("webhook-intake-shop");
     private const string OtherShopDomain = "other-store.myshopify.com";
-    private const string OtherShopSecret = "shopify-secret-2";
+    private static readonly string OtherShopSecret = TestSecrets.For("webhook-intake-other");
     private const string WooSource = "https://demo-woo.example.com/";
-    private const string WooSecret = "woo-secret-1";
+    private static readonly string WooSecret = TestSecrets.For("webhook-intake-woo");
+    private static readonly string RotatedOutSecret = TestSecrets.For("webhook-intake-rotated");
 
     private TestApp _app = null!;
 
@@ -36,7 +37,7 @@ public sealed class WebhookIntakeTests
         s["Stores:shop:Platform"] = "Shopify";
         s["Stores:shop:ShopDomain"] = ShopDomain;
         s["Stores:shop:WebhookSecret"] = ShopSecret;
-        s["Stores:shop:PreviousWebhookSecret"] = "rotated-out-secret";
+        s["Stores:shop:PreviousWebhookSecret"] = RotatedOutSecret;
         s["Stores:other:Platform"] = "Shopify";
         s["Stores:other:ShopDomain"] = OtherShopDomain;
         s["Stores:other:WebhookSecret"] = OtherShopSecret;
@@ -152,7 +153,7 @@ public sealed class WebhookIntakeTests
     [Test]
     public async Task PreviousSecretDuringRotation_IsAccepted()
     {
-        var response = await Send(Deliveries.Shopify(ShopDomain, "orders/create", Deliveries.Fixture("shopify/orders.create.json"), "rotated-out-secret"));
+        var response = await Send(Deliveries.Shopify(ShopDomain, "orders/create", Deliveries.Fixture("shopify/orders.create.json"), RotatedOutSecret));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
