@@ -29,7 +29,7 @@ internal sealed class ErasureScenario(TestApp app, string store, string email, s
 
     public static string DomainOf(string store) => $"{store}.myshopify.com";
 
-    public static string SecretOf(string store) => "erasure-secret-" + store;
+    public static string SecretOf(string store) => TestSecrets.For("erasure-webhook-" + store);
 
     /// <summary>The store's settings: fast enough for a test, the customer's return approved with a label, low stock off.</summary>
     public static void Configure(Dictionary<string, string?> s, FakePlatform platform, string store)

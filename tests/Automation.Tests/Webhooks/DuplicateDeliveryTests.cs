@@ -18,7 +18,7 @@ namespace Automation.Tests.Webhooks;
 public sealed class DuplicateDeliveryTests
 {
     private const string ShopDomain = "demo-store.myshopify.com";
-    private const string Secret = "shopify-secret-1";
+    private static readonly string Secret = WebhookIntakeTests.ShopSecret;
 
     private readonly StorageFault _fault = new(QueueNames.AbandonedCartEvents);
     private TestApp _app = null!;

@@ -14,7 +14,7 @@ namespace Automation.Tests.Webhooks;
 public sealed class WebhookIntakeTests
 {
     private const string ShopDomain = "demo-store.myshopify.com";
-    private static readonly string ShopSecret = TestSecrets.For("webhook-intake-shop");
+    internal static readonly string ShopSecret = TestSecrets.For("webhook-intake-shop");
     private const string OtherShopDomain = "other-store.myshopify.com";
     private static readonly string OtherShopSecret = TestSecrets.For("webhook-intake-other");
     private const string WooSource = "https://demo-woo.example.com/";
