@@ -79,8 +79,9 @@ public sealed class HandleReturnEvent(
     private async Task OnCustomerRedactAsync(CustomerRedactRequested redact, CancellationToken cancellationToken)
     {
         var found = await cases.FindAsync(redact.StoreId, redact.Email, redact.Orders, cancellationToken);
-        foreach (var (rma, _) in found)
+        foreach (var (rma, orderId) in found)
         {
+            await cases.ReleaseClaimAsync(redact.StoreId, orderId, rma, cancellationToken);
             await labels.DeleteAsync(redact.StoreId, rma, cancellationToken);
             await cases.DeleteAsync(redact.StoreId, rma, cancellationToken);
         }

@@ -27,9 +27,26 @@ public sealed record ReturnCase
         Request.Items.Select(i => (i, Order.Line(i.LineItemId) ?? new OrderLine(i.LineItemId, $"Item {i.LineItemId}", null, i.Quantity, 0)));
 }
 
+/// <summary>An item the customer asked to return that other returns of the order already claim.</summary>
+public sealed record ClaimConflict(long LineItemId, string Title, int Ordered, int AlreadyClaimed, int Asked);
+
+/// <summary>The items are already claimed by other returns of the order: nothing was recorded.</summary>
+public sealed class ItemsAlreadyClaimedException(IReadOnlyList<ClaimConflict> conflicts)
+    : Exception("Some items are already being returned: " + string.Join(", ", conflicts.Select(c => $"line {c.LineItemId} ({c.AlreadyClaimed} of {c.Ordered} claimed, {c.Asked} asked)")))
+{
+    public IReadOnlyList<ClaimConflict> Conflicts { get; } = conflicts;
+}
+
 /// <summary>
-/// The Returns table: one row per RMA (PartitionKey store, RowKey RMA). The RMA is derived from the order and the
-/// items, so the same request twice finds the same row and nothing is done twice.
+/// The Returns table, one partition per store:
+/// <list type="bullet">
+/// <item>a row per RMA (RowKey <c>RMA-…</c>). The RMA is derived from the order and the items, so the same request
+/// twice finds the same row and nothing is done twice;</item>
+/// <item>a claims row per order (RowKey <c>claims|{orderId}</c>): which RMA claims how many of each order line. A return
+/// that is not declined claims its items in the same entity-group transaction that adds its row, conditional on the
+/// claims row's ETag, so two overlapping requests for the same items cannot both be recorded. Open and completed
+/// returns keep their claim; a decline by an operator and an erasure release it.</item>
+/// </list>
 /// </summary>
 public sealed class ReturnCases(StorageClients storage)
 {
@@ -64,6 +81,11 @@ public sealed class ReturnCases(StorageClients storage)
     public static string RequestKeyFor(long orderId, IEnumerable<ReturnItem> items) =>
         $"order:{orderId}:" + string.Join(',', items.OrderBy(i => i.LineItemId).Select(i => $"{i.LineItemId}x{i.Quantity}"));
 
+    public static string ClaimsKey(long orderId) => "claims|" + orderId.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+
+    // RMA rows only: "RMA-" up to (not including) "RMA." ('.' follows '-').
+    private const string RmaFilter = "RowKey ge 'RMA-' and RowKey lt 'RMA.'";
+
     public static string CustomerKey(string email) => StorageKeys.Hash("customer:" + email.Trim().ToLowerInvariant());
 
     public async Task<ReturnCase?> GetAsync(string storeId, string rma, CancellationToken cancellationToken)
@@ -73,7 +95,11 @@ public sealed class ReturnCases(StorageClients storage)
         return row.HasValue ? Read(row.Value!) : null;
     }
 
-    /// <summary>Adds the case; if another attempt added it first, returns that one and false.</summary>
+    /// <summary>
+    /// Adds the case and, unless it is declined, its claim on the order's items, in one transaction. If another attempt
+    /// added the case first, returns that one and false. Throws <see cref="ItemsAlreadyClaimedException"/> (and records
+    /// nothing) when other returns of the order already claim the items.
+    /// </summary>
     public async Task<(ReturnCase Case, bool Created)> AddAsync(ReturnCase returnCase, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(Table);
@@ -88,14 +114,87 @@ public sealed class ReturnCases(StorageClients storage)
             ["CustomerKey"] = CustomerKey(returnCase.CustomerEmail),
             ["CreatedAt"] = now,
         };
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await table.AddEntityAsync(row, cancellationToken);
-            return (returnCase, true);
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, row) };
+            if (returnCase.Decision.Outcome != ReturnOutcome.Declined)
+            {
+                var claims = await ReadClaimsAsync(table, returnCase.StoreId, returnCase.Order.OrderId, cancellationToken);
+                var conflicts = Conflicts(claims.ByRma, returnCase);
+                if (conflicts.Count > 0) throw new ItemsAlreadyClaimedException(conflicts);
+                claims.ByRma[returnCase.Rma] = returnCase.Request.Items.ToDictionary(i => i.LineItemId, i => i.Quantity);
+                actions.Add(claims.Write(returnCase.StoreId, returnCase.Order.OrderId));
+            }
+
+            try
+            {
+                await table.SubmitTransactionAsync(actions, cancellationToken);
+                return (returnCase, true);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex is null or 0)
+            {
+                return ((await GetAsync(returnCase.StoreId, returnCase.Rma, cancellationToken))!, false);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
+            {
+                // Another return of this order claimed meanwhile: read the claims again and check once more.
+            }
         }
-        catch (RequestFailedException ex) when (ex.Status == 409)
+    }
+
+    /// <summary>Takes an RMA's claim off its order (declined after review, erased), so the items can be returned again.</summary>
+    public async Task ReleaseClaimAsync(string storeId, long orderId, string rma, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        for (var attempt = 1; ; attempt++)
         {
-            return ((await GetAsync(returnCase.StoreId, returnCase.Rma, cancellationToken))!, false);
+            var claims = await ReadClaimsAsync(table, storeId, orderId, cancellationToken);
+            if (!claims.ByRma.Remove(rma)) return;
+            try
+            {
+                await table.SubmitTransactionAsync([claims.Write(storeId, orderId)], cancellationToken);
+                return;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
+            {
+            }
+        }
+    }
+
+    private static List<ClaimConflict> Conflicts(Dictionary<string, Dictionary<long, int>> byRma, ReturnCase returnCase)
+    {
+        var conflicts = new List<ClaimConflict>();
+        foreach (var (item, line) in returnCase.Lines)
+        {
+            var claimed = byRma.Where(c => c.Key != returnCase.Rma).Sum(c => c.Value.GetValueOrDefault(item.LineItemId));
+            if (claimed + item.Quantity > line.Quantity) conflicts.Add(new ClaimConflict(item.LineItemId, line.Title, line.Quantity, claimed, item.Quantity));
+        }
+
+        return conflicts;
+    }
+
+    private static async Task<Claims> ReadClaimsAsync(TableClient table, string storeId, long orderId, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, ClaimsKey(orderId), cancellationToken: cancellationToken);
+        if (!row.HasValue) return new Claims(new(StringComparer.Ordinal), null);
+        var byRma = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, Dictionary<long, int>>>(row.Value!.GetString("Claims") ?? "{}", Json.Options) ?? [];
+        return new Claims(new(byRma, StringComparer.Ordinal), row.Value.ETag);
+    }
+
+    /// <summary>The claims row as read: RMA → line item → quantity, and its ETag (null: no row yet).</summary>
+    // WARNING: the Claims JSON is read back by every later return of the order; add fields, never rename.
+    private sealed record Claims(Dictionary<string, Dictionary<long, int>> ByRma, ETag? ETag)
+    {
+        public TableTransactionAction Write(string storeId, long orderId)
+        {
+            var entity = new TableEntity(storeId, ClaimsKey(orderId))
+            {
+                ["Claims"] = System.Text.Json.JsonSerializer.Serialize(ByRma, Json.Options),
+                ["OrderId"] = orderId,
+            };
+            return ETag is { } etag
+                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, etag)
+                : new TableTransactionAction(TableTransactionActionType.Add, entity);
         }
     }
 
@@ -116,6 +215,8 @@ public sealed class ReturnCases(StorageClients storage)
         try
         {
             await table.UpdateEntityAsync(update, row.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+            // A held return claimed its items; declined, it gives them back.
+            if (decided.Decision.Outcome == ReturnOutcome.Declined) await ReleaseClaimAsync(decided.StoreId, decided.Order.OrderId, decided.Rma, cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
@@ -129,8 +230,8 @@ public sealed class ReturnCases(StorageClients storage)
     {
         var table = await storage.TableAsync(Table);
         var filter = outcome is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {storeId}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and Outcome eq {outcome}");
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {storeId}") + " and " + RmaFilter
+            : TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and Outcome eq {outcome}") + " and " + RmaFilter;
         var rows = new List<TableEntity>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Status", "Problem", "Outcome", "Rule", "Reason", "OrderId", "CreatedAt", "RefundedAt"], cancellationToken: cancellationToken))
         {
@@ -182,7 +283,7 @@ public sealed class ReturnCases(StorageClients storage)
         var table = await storage.TableAsync(Table);
         var key = email is null ? null : CustomerKey(email);
         var found = new List<(string, long)>();
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {storeId}"), select: ["RowKey", "OrderId", "CustomerKey"], cancellationToken: cancellationToken))
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {storeId}") + " and " + RmaFilter, select: ["RowKey", "OrderId", "CustomerKey"], cancellationToken: cancellationToken))
         {
             var orderId = row.GetInt64("OrderId") ?? 0;
             if ((key is not null && row.GetString("CustomerKey") == key) || orderIds.Contains(orderId)) found.Add((row.RowKey, orderId));
