@@ -15,6 +15,9 @@ public sealed record Limit(string Scope, string Subject, int PerHour)
 /// <summary>What the limiter decided, and each limit's row as it was before this request counted (null: none yet this window).</summary>
 public sealed record Admission(bool Allowed, TimeSpan RetryAfter, IReadOnlyDictionary<string, TableEntity?> Before)
 {
+    /// <summary>The window's partition the request was counted in.</summary>
+    public string Partition { get; init; } = "";
+
     public TableEntity? RowOf(Limit limit) => Before.GetValueOrDefault(limit.RowKey);
 }
 
@@ -33,7 +36,7 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
 {
     public const string Table = "PublicLimits";
     public static readonly TimeSpan Window = TimeSpan.FromHours(1);
-    private const int MaxAttempts = 8;
+    private const int MaxAttempts = 16;
     private const int MaxRemembered = 100_000;
 
     private readonly ConcurrentDictionary<string, TableEntity> _known = new(StringComparer.Ordinal);
@@ -52,7 +55,7 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
         var retryAfter = start + Window - now;
         Forget(start);
         var partition = Partition(start, storeId);
-        if (limits.Any(l => _full.ContainsKey(partition + "\n" + l.RowKey))) return new(false, retryAfter, new Dictionary<string, TableEntity?>());
+        if (limits.Any(l => _full.ContainsKey(partition + "\n" + l.RowKey))) return new(false, retryAfter, new Dictionary<string, TableEntity?>()) { Partition = partition };
 
         var table = await storage.TableAsync(Table);
         // null: known to be absent or not known at all (both are tried as an insert first).
@@ -67,7 +70,7 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
                 if (count >= limit.PerHour)
                 {
                     _full[partition + "\n" + limit.RowKey] = true;
-                    return new(false, retryAfter, state);
+                    return new(false, retryAfter, state) { Partition = partition };
                 }
 
                 actions.Add(row is null
@@ -86,11 +89,13 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
                     Remember(partition, after, responses.Count > i ? responses[i].Headers.ETag : null);
                 }
 
-                return new(true, retryAfter, state);
+                return new(true, retryAfter, state) { Partition = partition };
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
             {
-                // Another request (here or on another instance) counted first: read what is there and count again.
+                // Another request (here or on another instance) counted first: read what is there and count again,
+                // after a short random pause so a crowd of racers does not collide again in step.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10 * attempt)), cancellationToken);
                 var rows = await Task.WhenAll(limits.Select(l => table.GetEntityIfExistsAsync<TableEntity>(partition, l.RowKey, cancellationToken: cancellationToken)));
                 for (var i = 0; i < limits.Count; i++)
                 {
@@ -101,17 +106,27 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
 
         // Only under a storm of requests for the same rows: refuse this one briefly rather than count it unsafely.
         logger.LogWarning("Public rate limit for store {StoreId} still contended after {Attempts} attempts", storeId, MaxAttempts);
-        return new(false, TimeSpan.FromSeconds(1), state);
+        return new(false, TimeSpan.FromSeconds(1), state) { Partition = partition };
     }
 
-    /// <summary>Keeps <paramref name="values"/> on the limit's row until the window ends (the row must exist: acquire first).</summary>
-    public async Task NoteAsync(string storeId, Limit limit, IReadOnlyDictionary<string, object?> values, CancellationToken cancellationToken)
+    /// <summary>Keeps <paramref name="values"/> on the limit's row, in the window <paramref name="admission"/> counted it in, until that window ends.</summary>
+    public async Task NoteAsync(Admission admission, Limit limit, IReadOnlyDictionary<string, object?> values, CancellationToken cancellationToken)
     {
-        var partition = Partition(WindowStart(time.GetUtcNow()), storeId);
+        var partition = admission.Partition;
         var table = await storage.TableAsync(Table);
         var update = new TableEntity(partition, limit.RowKey);
         foreach (var (name, value) in values) update[name] = value;
-        var response = await table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        Response response;
+        try
+        {
+            response = await table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // The window ended and was purged meanwhile: nothing to keep it for.
+            return;
+        }
+
         if (_known.TryGetValue(partition + "\n" + limit.RowKey, out var known))
         {
             var after = new TableEntity(known);

@@ -107,7 +107,7 @@ public sealed class SelfServiceReturns(
         if (known?.GetBoolean("Found") is null)
         {
             var orderEmail = order is null || string.IsNullOrWhiteSpace(order.Email) ? null : EmailHash(store.Id, orderNumber, order.Email);
-            await limiter.NoteAsync(store.Id, perOrder, new Dictionary<string, object?> { ["Found"] = order is not null, ["EmailHash"] = orderEmail ?? "" }, cancellationToken);
+            await limiter.NoteAsync(admission, perOrder, new Dictionary<string, object?> { ["Found"] = order is not null, ["EmailHash"] = orderEmail ?? "" }, cancellationToken);
         }
 
         if (order is null || !SameEmail(order.Email, body.Email!))

@@ -668,14 +668,46 @@ public sealed class ReturnsIntegrationTests
     // ── Abuse: rate limits, no oracle, one lookup per order per window, claims (issue 10, item 4) ──
 
     /// <summary>Restarts the app with extra settings (the limits a test needs); storage is emptied.</summary>
-    private async Task RestartAsync(params (string Key, string Value)[] extra)
+    private Task RestartAsync(params (string Key, string Value)[] extra) => RestartAsync(null, extra);
+
+    private async Task RestartAsync(Action<IServiceCollection>? services, params (string Key, string Value)[] extra)
     {
         await _app.DisposeAsync();
         _app = await TestApp.StartAsync(s =>
         {
             Configure(s);
             foreach (var (key, value) in extra) s[key] = value;
-        });
+        }, services);
+    }
+
+    /// <summary>Counts the app's table requests that could be the rate limiter's: entity-group transactions and requests to its table.</summary>
+    private sealed class LimiterRequests : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override void OnSendingRequest(Azure.Core.HttpMessage message)
+        {
+            var path = message.Request.Uri.Path;
+            if (path.EndsWith("/$batch", StringComparison.Ordinal) || path.Contains("/" + Automation.PublicEndpoints.PublicLimiter.Table, StringComparison.Ordinal))
+                Interlocked.Increment(ref _count);
+        }
+    }
+
+    [Test]
+    public async Task RateLimiting_CostsOneStorageTransactionPerRequest_TwoWhenTheOrderIsFirstLookedUp()
+    {
+        var requests = new LimiterRequests();
+        await RestartAsync(s => s.Configure<Automation.Storage.StorageClientsOptions>(o => o.Policies.Add(requests)));
+
+        var first = await _app.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: "guess@example.com"));
+        var afterFirst = requests.Count;
+        for (var i = 0; i < 5; i++) await _app.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: $"guess{i}@example.com"));
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(afterFirst, Is.EqualTo(2), "the count (one transaction for both limits) and the order's lookup kept on its row");
+        Assert.That(requests.Count - afterFirst, Is.EqualTo(5), "one transaction each once the order's lookup is known");
     }
 
     private int OrderLookups => _platform.GraphQLRequests("query ReturnOrderByName").Count;
