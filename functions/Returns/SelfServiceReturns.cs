@@ -157,6 +157,8 @@ public sealed class SelfServiceReturns(
             || int.TryParse(body.Wish, out _))
             return "wish must be one of refund, store_credit or exchange.";
         if (body.Items is not { Count: > 0 and <= 100 }) return "items must list between 1 and 100 items to return.";
+        // Found by the fuzz run (issue 10): "items": [null] was a 500.
+        if (body.Items.Any(i => i is null)) return "every item must be an object with its lineItemId and quantity.";
         if (body.Items.Any(i => i.LineItemId is null or <= 0)) return "every item needs its lineItemId.";
         if (body.Items.Any(i => i.Quantity is null or < 1)) return "every item needs a quantity of at least 1.";
         if (body.Items.GroupBy(i => i.LineItemId).Any(g => g.Count() > 1)) return "list each lineItemId once, with its total quantity.";

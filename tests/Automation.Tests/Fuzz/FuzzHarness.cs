@@ -287,7 +287,7 @@ public sealed class FuzzHarness : IAsyncDisposable
             if (random.Next(6) == 0) request.Headers.TryAddWithoutValidation("X-Forwarded-For", Pick("198.51.100.7", "garbage", "", "1.2.3.4:5, [2001:db8::1]:443", Ascii(random.Next(1, 80)), "::ffff:10.0.0.1, unknown"));
             if (random.Next(12) == 0) request.Headers.TryAddWithoutValidation("X-Azure-SocketIP", Pick("198.51.100.9", "x", Ascii(20)));
             if (random.Next(10) == 0) request.Headers.TryAddWithoutValidation(Pick("X-Fuzz", "Accept", "Accept-Encoding", "Cookie", "Authorization", "x-functions-key"), Ascii(random.Next(0, 200)));
-            describe = $"{kind} {method} /{path} ({body?.Length ?? 0} bytes)";
+            describe = $"{kind} {method} /{path} ({body?.Length ?? 0} bytes{(body is { Length: > 0 and <= 300 } ? ": " + System.Text.Json.JsonSerializer.Serialize(Encoding.UTF8.GetString(body), new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) : "")})";
             return request;
         }
 
@@ -421,9 +421,17 @@ public sealed class FuzzHarness : IAsyncDisposable
 
         private byte[] MutateJson(JsonObject seed)
         {
+            if (random.Next(12) == 0) return Encoding.UTF8.GetBytes(Pick("null", "[]", "{}", "\"text\"", "1", "true", "[null]", "{\"items\":null}", "{\"items\":[null]}", "{\"items\":[{}]}"));
             var mutations = random.Next(0, 4);
             for (var m = 0; m < mutations; m++)
             {
+                // An element of an array becomes something else (null, an empty object, a number …).
+                if (random.Next(4) == 0 && Nodes(seed).OfType<JsonArray>().FirstOrDefault(a => a.Count > 0) is { } array)
+                {
+                    array[random.Next(array.Count)] = Pick<Func<JsonNode?>>(() => null, () => new JsonObject(), () => JsonValue.Create(1), () => new JsonArray(), () => RandomValue(1))();
+                    continue;
+                }
+
                 var target = Nodes(seed).Where(n => n is JsonObject).Cast<JsonObject>().ToList();
                 var node = target[random.Next(target.Count)];
                 var names = node.Select(p => p.Key).ToList();

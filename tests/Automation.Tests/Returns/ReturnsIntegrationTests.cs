@@ -359,6 +359,7 @@ public sealed class ReturnsIntegrationTests
     }
 
     [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"refund","items":[]}""", HttpStatusCode.BadRequest, "items must list")]
+    [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"refund","items":[null]}""", HttpStatusCode.BadRequest, "every item must be an object")]
     [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"money back","items":[{"lineItemId":15012345678901,"quantity":1}]}""", HttpStatusCode.BadRequest, "wish must be")]
     [TestCase("""{"orderNumber":"#1042","email":"not-an-email","wish":"refund","items":[{"lineItemId":15012345678901,"quantity":1}]}""", HttpStatusCode.BadRequest, "email must be")]
     [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"refund","items":[{"lineItemId":15012345678901,"quantity":0}]}""", HttpStatusCode.BadRequest, "quantity of at least 1")]
