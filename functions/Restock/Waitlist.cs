@@ -29,7 +29,7 @@ public enum SignupResult
 /// batch starts where the last one ended. <c>WaitlistByEmail</c> (<c>{store}</c> / <c>{emailHash}|{variant}</c>) finds a
 /// person's entries for erasure.
 /// </summary>
-public sealed class Waitlist(StorageClients storage, TimeProvider time) : IWaitlistDemand, ICustomerDataEraser
+public sealed partial class Waitlist(StorageClients storage, TimeProvider time) : IWaitlistDemand, ICustomerDataEraser
 {
     public const string Table = "Waitlist";
     public const string ByEmailTable = "WaitlistByEmail";
@@ -141,7 +141,8 @@ public sealed class Waitlist(StorageClients storage, TimeProvider time) : IWaitl
 
     public async Task<WaitlistEntry?> FindAsync(string storeId, long variantId, string rowKey, CancellationToken cancellationToken)
     {
-        if (!rowKey.StartsWith("q|", StringComparison.Ordinal)) return null;
+        // Only the shape this class writes (found by the fuzz run, issue 10: a '/' in a link's key was a 503).
+        if (!EntryKeyPattern().IsMatch(rowKey)) return null;
         var table = await storage.TableAsync(Table);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition(storeId, variantId), rowKey, cancellationToken: cancellationToken);
         if (!row.HasValue) return null;
@@ -225,4 +226,7 @@ public sealed class Waitlist(StorageClients storage, TimeProvider time) : IWaitl
 
         return erased;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^q\\|[0-9]{19}\\|[0-9a-f]{32}$")]
+    private static partial System.Text.RegularExpressions.Regex EntryKeyPattern();
 }

@@ -104,6 +104,7 @@ public sealed partial class WaitlistEndpoints(
     {
         if (UnsubscribeQuery(request) is not var (v, s, t)) return Results.Content("<p>This unsubscribe link is not complete.</p>", "text/html", statusCode: 400);
         var cancellationToken = request.HttpContext.RequestAborted;
+        if (stores.Find(storeId) is null) return Results.Content("<p>You are not on this waitlist (any more).</p>", "text/html", statusCode: 200);
         // Link scanners open GET links: the page only asks, the POST unsubscribes.
         var entry = await waitlist.FindAsync(storeId, v, s, cancellationToken);
         if (entry is null || !TokenMatches(entry, t)) return Results.Content("<p>You are not on this waitlist (any more).</p>", "text/html", statusCode: 200);
@@ -116,7 +117,7 @@ public sealed partial class WaitlistEndpoints(
     {
         if (UnsubscribeQuery(request) is not var (v, s, t)) return Results.Content("<p>This unsubscribe link is not complete.</p>", "text/html", statusCode: 400);
         var cancellationToken = request.HttpContext.RequestAborted;
-        var entry = await waitlist.FindAsync(storeId, v, s, cancellationToken);
+        var entry = stores.Find(storeId) is null ? null : await waitlist.FindAsync(storeId, v, s, cancellationToken);
         if (entry is not null && TokenMatches(entry, t)) await waitlist.RemoveAsync(entry, "Unsubscribed", cancellationToken);
         // Same answer either way: the link does not reveal whether someone is subscribed.
         return Results.Content("<p>You will not get an email about this product.</p>", "text/html");
