@@ -25,7 +25,7 @@ public sealed record Admission(bool Allowed, TimeSpan RetryAfter, IReadOnlyDicti
 /// Fixed one-hour windows counted in the <c>PublicLimits</c> table, so every instance counts the same: partition
 /// <c>{window start ticks}|{store}</c>, one row per limit (<c>Count</c>). All the limits of a request are counted in
 /// one entity-group transaction, conditional on each row's ETag, so concurrent requests on any number of instances
-/// never count past a limit. Each instance remembers the rows it last wrote (with their ETags): a caller it has seen
+/// never count past a limit; on one instance, requests for the same rows take turns rather than collide. Each instance remembers the rows it last wrote (with their ETags): a caller it has seen
 /// costs that one transaction; a new one costs the same when its rows are new (an insert), and a read of each row
 /// more when another instance moved them meanwhile (the write then fails on the ETag and is retried with what was
 /// read). A limit once reached is remembered for the rest of the window, so a flood that is refused costs no
@@ -41,6 +41,7 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
 
     private readonly ConcurrentDictionary<string, TableEntity> _known = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _full = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1))];
     private long _window;
 
     public static string Partition(DateTimeOffset windowStart, string storeId) => $"{windowStart.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}|{storeId}";
@@ -57,6 +58,23 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
         var partition = Partition(start, storeId);
         if (limits.Any(l => _full.ContainsKey(partition + "\n" + l.RowKey))) return new(false, retryAfter, new Dictionary<string, TableEntity?>()) { Partition = partition };
 
+        // Requests for the same rows on this instance take turns (one transaction each) instead of colliding on the
+        // ETag; only other instances can then make a write fail and be retried. Locks are taken in one order.
+        var stripes = limits.Select(l => (int)((uint)StringComparer.Ordinal.GetHashCode(partition + "\n" + l.RowKey) % (uint)_stripes.Length)).Distinct().Order().ToArray();
+        var held = 0;
+        try
+        {
+            for (; held < stripes.Length; held++) await _stripes[stripes[held]].WaitAsync(cancellationToken);
+            return await CountAsync(storeId, partition, limits, retryAfter, cancellationToken);
+        }
+        finally
+        {
+            for (var i = held - 1; i >= 0; i--) _stripes[stripes[i]].Release();
+        }
+    }
+
+    private async Task<Admission> CountAsync(string storeId, string partition, IReadOnlyList<Limit> limits, TimeSpan retryAfter, CancellationToken cancellationToken)
+    {
         var table = await storage.TableAsync(Table);
         // null: known to be absent or not known at all (both are tried as an insert first).
         var state = limits.ToDictionary(l => l.RowKey, l => _known.GetValueOrDefault(partition + "\n" + l.RowKey), StringComparer.Ordinal);
