@@ -54,6 +54,9 @@ public sealed class ClientAddress
         return new IPAddress(bytes) + "/64";
     }
 
+    /// <summary>What the rate limiter stores for the client: a hash of <see cref="KeyOf"/>, so no address is kept in plain text.</summary>
+    public string CounterKeyOf(HttpContext http) => Automation.Storage.StorageKeys.Hash("client\n" + KeyOf(http));
+
     private bool IsTrusted(IPAddress address) => _proxies.Any(p => p.Contains(address));
 
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;

@@ -52,7 +52,7 @@ public sealed partial class WaitlistEndpoints(
         var product = signup.VariantId is { } given ? "id:" + given.ToString(CultureInfo.InvariantCulture) : "sku:" + signup.Sku!.Trim().ToUpperInvariant();
         var admission = await limiter.AcquireAsync(storeId,
         [
-            new Limit("signup-client", clients.KeyOf(http), options.SignupsPerIpPerHour),
+            new Limit("signup-client", clients.CounterKeyOf(http), options.SignupsPerIpPerHour),
             new Limit("signup-email", Waitlist.EmailHash(email), options.SignupsPerEmailPerHour),
             new Limit("signup-variant", StorageKeys.Hash(product), options.SignupsPerVariantPerHour),
         ], cancellationToken);
@@ -91,7 +91,7 @@ public sealed partial class WaitlistEndpoints(
         var cancellationToken = request.HttpContext.RequestAborted;
         if (stores.Find(storeId) is null) return Problem(404, $"There is no store '{storeId}'.");
         if (sku.Length > 100) return Problem(404, "Unknown SKU.");
-        var admission = await limiter.AcquireAsync(storeId, [new Limit("read-client", clients.KeyOf(request.HttpContext), publicOptions.Value.ReadsPerClientPerHour)], cancellationToken);
+        var admission = await limiter.AcquireAsync(storeId, [new Limit("read-client", clients.CounterKeyOf(request.HttpContext), publicOptions.Value.ReadsPerClientPerHour)], cancellationToken);
         if (!admission.Allowed) return TooMany(request.HttpContext, admission, "Too many requests; please try again later.");
         var variant = await view.FindBySkuAsync(storeId, sku, cancellationToken);
         if (variant is null) return Problem(404, $"Unknown SKU '{sku}'.");

@@ -48,7 +48,7 @@ public sealed class SelfServiceReturns(
         if (await request.ReadJsonOrNullAsync<SelfServiceReturnRequest>() is not { } body)
             return Problem(StatusCodes.Status400BadRequest, "Invalid return request", "The body must be a JSON return request.");
         var context = new Intake(stores, policies, platforms, handler, limiter, limits.Value, durable, time, loggers);
-        return await ReceiveAsync(storeId, body, clients.KeyOf(request.HttpContext), context, request.HttpContext, request.HttpContext.RequestAborted);
+        return await ReceiveAsync(storeId, body, clients.CounterKeyOf(request.HttpContext), context, request.HttpContext, request.HttpContext.RequestAborted);
     }
 
     /// <summary>What an intake needs besides the request.</summary>
