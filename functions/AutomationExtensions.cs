@@ -8,6 +8,7 @@ using Automation.Inventory;
 using Automation.LowStock;
 using Automation.OutOfStock;
 using Automation.Platforms;
+using Automation.PublicEndpoints;
 using Automation.Restock;
 using Automation.Retention;
 using Automation.Returns;
@@ -41,6 +42,7 @@ public static class AutomationExtensions
         services.AddPlatformClients();
         services.AddWebhooks(configuration);
         services.AddCompliance(configuration);
+        services.AddPublicEndpoints(configuration);
         services.AddReturns(configuration);
         services.AddFlows(configuration);
         services.AddAbandonedCart(configuration);

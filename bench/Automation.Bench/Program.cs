@@ -11,5 +11,6 @@ await (scenario switch
     "demo-send" => Demo.SendAsync(rest),
     "abandoned-cart" => AbandonedCartBench.RunAsync(rest),
     "restock" => RestockBench.RunAsync(rest),
-    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, abandoned-cart, restock, labels, demo-platform, demo-send.")),
+    "fuzz" => FuzzBench.RunAsync(rest),
+    _ => Task.FromException(new ArgumentException($"Unknown scenario '{scenario}'. Scenarios: intake, abandoned-cart, restock, labels, fuzz, demo-platform, demo-send.")),
 });

@@ -26,6 +26,15 @@ public sealed class RestockOptions
     /// <summary>Signups allowed per email address per hour (over all products).</summary>
     public int SignupsPerEmailPerHour { get; set; } = 5;
 
+    /// <summary>Signups allowed per product variant per hour, whoever signs up (a bot filling one list from many addresses).</summary>
+    public int SignupsPerVariantPerHour { get; set; } = 1000;
+
+    /// <summary>
+    /// How long the public size of a list may lag behind a change: an unchanged list is one read; a changed one is counted
+    /// again, at most this often (0, the default: at the first call after each change).
+    /// </summary>
+    public TimeSpan SizeRecountInterval { get; set; } = TimeSpan.Zero;
+
     public IEnumerable<string> Validate(string where)
     {
         if (SubscribersPerUnit is <= 0 or > 1000) yield return $"{where}:SubscribersPerUnit must be more than 0 and at most 1000.";
@@ -36,5 +45,7 @@ public sealed class RestockOptions
             yield return $"{where}:PublicBaseUrl must be an absolute http(s) URL.";
         if (SignupsPerIpPerHour < 1) yield return $"{where}:SignupsPerIpPerHour must be at least 1.";
         if (SignupsPerEmailPerHour < 1) yield return $"{where}:SignupsPerEmailPerHour must be at least 1.";
+        if (SignupsPerVariantPerHour < 1) yield return $"{where}:SignupsPerVariantPerHour must be at least 1.";
+        if (SizeRecountInterval < TimeSpan.Zero || SizeRecountInterval > TimeSpan.FromHours(1)) yield return $"{where}:SizeRecountInterval must be between 0 and one hour.";
     }
 }

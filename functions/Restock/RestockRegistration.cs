@@ -12,7 +12,6 @@ public static class RestockRegistration
         services.AddSingleton<Waitlist>();
         services.AddSingleton<IWaitlistDemand>(sp => sp.GetRequiredService<Waitlist>());
         services.AddSingleton<ICustomerDataEraser>(sp => sp.GetRequiredService<Waitlist>());
-        services.AddSingleton<SignupRateLimiter>();
         services.AddScoped<IStockTransitionHandler, ActOnBackInStock>();
         return services;
     }

@@ -23,14 +23,16 @@ public enum SignupResult
 /// The back-in-stock waitlist, one partition per store and variant (<c>{store}|{variant}</c>):
 /// <list type="bullet">
 /// <item><c>q|{ticks}|{emailHash}</c>: a waiting subscriber, in signup order (paged in order, never loaded whole);</item>
-/// <item><c>e|{emailHash}</c>: the email's entry for this variant, so a repeated signup is the same subscription.</item>
+/// <item><c>e|{emailHash}</c>: the email's entry for this variant, so a repeated signup is the same subscription;</item>
+/// <item><c>c|count</c>: the list's size as last counted, for the public size endpoint (<see cref="SizeAsync"/>). Every
+/// change marks it <c>Stale</c> in the same transaction (an unconditional merge, so concurrent changes never conflict on it).</item>
 /// </list>
 /// Both rows are written in one entity-group transaction. A notified subscriber's queue row is removed, so the next
 /// batch starts where the last one ended. <c>WaitlistByEmail</c> (<c>{store}</c> / <c>{emailHash}|{variant}</c>) finds a
 /// person's entries for erasure, and indexes each signup by day (<see cref="DayIndex"/>) for the retention purge; it is
 /// written first, so every entry can be found by key.
 /// </summary>
-public sealed class Waitlist(StorageClients storage, IOptions<RetentionOptions> retention, TimeProvider time) : IWaitlistDemand, ICustomerDataEraser, IRetentionPurge
+public sealed partial class Waitlist(StorageClients storage, IOptions<RetentionOptions> retention, TimeProvider time) : IWaitlistDemand, ICustomerDataEraser, IRetentionPurge
 {
     public const string Table = "Waitlist";
     public const string ByEmailTable = "WaitlistByEmail";
@@ -38,6 +40,8 @@ public sealed class Waitlist(StorageClients storage, IOptions<RetentionOptions> 
     public string Name => Table;
 
     public static string Partition(string storeId, long variantId) => $"{storeId}|{variantId.ToString(CultureInfo.InvariantCulture)}";
+
+    private const string CountRow = "c|count";
 
     public static string EmailHash(string email) => StorageKeys.Hash(email.Trim().ToLowerInvariant());
 
@@ -75,6 +79,7 @@ public sealed class Waitlist(StorageClients storage, IOptions<RetentionOptions> 
             actions.Add(existing.HasValue
                 ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, index, existing.Value!.ETag)
                 : new TableTransactionAction(TableTransactionActionType.Add, index));
+            actions.Add(MarkCountStale(partition));
             await table.SubmitTransactionAsync(actions, cancellationToken);
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
@@ -132,6 +137,7 @@ public sealed class Waitlist(StorageClients storage, IOptions<RetentionOptions> 
         {
             new(TableTransactionActionType.Delete, new TableEntity(partition, entry.RowKey), ETag.All),
             new(TableTransactionActionType.UpsertMerge, new TableEntity(partition, "e|" + hash) { ["Status"] = status, ["FinishedAt"] = time.GetUtcNow() }),
+            MarkCountStale(partition),
         };
         try
         {
@@ -145,7 +151,8 @@ public sealed class Waitlist(StorageClients storage, IOptions<RetentionOptions> 
 
     public async Task<WaitlistEntry?> FindAsync(string storeId, long variantId, string rowKey, CancellationToken cancellationToken)
     {
-        if (!rowKey.StartsWith("q|", StringComparison.Ordinal)) return null;
+        // Only the shape this class writes (found by the fuzz run, issue 10: a '/' in a link's key was a 503).
+        if (!EntryKeyPattern().IsMatch(rowKey)) return null;
         var table = await storage.TableAsync(Table);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition(storeId, variantId), rowKey, cancellationToken: cancellationToken);
         if (!row.HasValue) return null;
@@ -165,6 +172,40 @@ public sealed class Waitlist(StorageClients storage, IOptions<RetentionOptions> 
 
         return count;
     }
+
+    /// <summary>
+    /// The list's size for the public endpoint: the last count while nothing changed since (one read), else counted
+    /// again — but not more often than <paramref name="recountInterval"/>, so a list that keeps changing is not scanned
+    /// on every call (the answer then lags by at most that long).
+    /// </summary>
+    public async Task<int> SizeAsync(string storeId, long variantId, TimeSpan recountInterval, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        var partition = Partition(storeId, variantId);
+        var cached = await table.GetEntityIfExistsAsync<TableEntity>(partition, CountRow, cancellationToken: cancellationToken);
+        var now = time.GetUtcNow();
+        if (cached.HasValue && cached.Value!.GetInt32("Count") is { } known
+            && (cached.Value.GetBoolean("Stale") != true || cached.Value.GetDateTimeOffset("CountedAt") > now - recountInterval))
+            return known;
+
+        var count = await WaitingAsync(storeId, variantId, cancellationToken);
+        var row = new TableEntity(partition, CountRow) { ["Count"] = count, ["CountedAt"] = now, ["Stale"] = false };
+        try
+        {
+            // Conditional: a change that marked it stale while we counted wins, and the next call counts again.
+            if (cached.HasValue) await table.UpdateEntityAsync(row, cached.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
+            else await table.AddEntityAsync(row, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // Another call counted (or a change came in) meanwhile.
+        }
+
+        return count;
+    }
+
+    private static TableTransactionAction MarkCountStale(string partition) =>
+        new(TableTransactionActionType.UpsertMerge, new TableEntity(partition, CountRow) { ["Stale"] = true });
 
     public async Task<int> EraseAsync(string storeId, string? email, long? customerId, CancellationToken cancellationToken)
     {
@@ -186,6 +227,7 @@ public sealed class Waitlist(StorageClients storage, IOptions<RetentionOptions> 
                 }
 
                 await table.DeleteEntityAsync(partition, "e|" + hash, ETag.All, cancellationToken);
+                await table.SubmitTransactionAsync([MarkCountStale(partition)], cancellationToken);
                 erased++;
             }
 
@@ -237,4 +279,7 @@ public sealed class Waitlist(StorageClients storage, IOptions<RetentionOptions> 
         }, cancellationToken);
         return purged;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^q\\|[0-9]{19}\\|[0-9a-f]{32}$")]
+    private static partial System.Text.RegularExpressions.Regex EntryKeyPattern();
 }

@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Automation.Inventory;
+using Automation.PublicEndpoints;
 using Automation.Runtime;
+using Automation.Storage;
+using Microsoft.Extensions.Options;
 using Automation.Stores;
 using Microsoft.Azure.Functions.Worker;
 
@@ -12,10 +15,19 @@ namespace Automation.Restock;
 public sealed record WaitlistSignup(string? Email, long? VariantId, string? Sku, bool? Consent, string? ConsentText, string? FirstName);
 
 /// <summary>
-/// Public waitlist endpoints: signup (validated, rate-limited per IP and per email, idempotent per email and variant,
-/// consent recorded), the size of a SKU's list, and unsubscribe (a confirmation page, and RFC 8058 one-click POST).
+/// Public waitlist endpoints: signup (validated, rate-limited per client, per email and per product across every
+/// instance, idempotent per email and variant, consent recorded), the size of a SKU's list (one read while the list is
+/// unchanged), and unsubscribe (a confirmation page, and RFC 8058 one-click POST).
 /// </summary>
-public sealed partial class WaitlistEndpoints(StoreRegistry stores, Waitlist waitlist, InventoryView view, SignupRateLimiter limiter, StoreSettings<RestockOptions> settings, ILogger<WaitlistEndpoints> logger)
+public sealed partial class WaitlistEndpoints(
+    StoreRegistry stores,
+    Waitlist waitlist,
+    InventoryView view,
+    PublicLimiter limiter,
+    ClientAddress clients,
+    IOptions<PublicEndpointsOptions> publicOptions,
+    StoreSettings<RestockOptions> settings,
+    ILogger<WaitlistEndpoints> logger)
 {
     public const string DefaultConsentText = "Email me once when this product is back in stock.";
     private const string Route = "stores/{storeId}/waitlist";
@@ -36,13 +48,15 @@ public sealed partial class WaitlistEndpoints(StoreRegistry stores, Waitlist wai
         var options = settings.For(storeId);
         var email = signup.Email!.Trim();
 
-        var ip = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!limiter.TryAcquire($"ip:{storeId}:{ip}", options.SignupsPerIpPerHour, out var wait)
-            || !limiter.TryAcquire($"email:{storeId}:{Waitlist.EmailHash(email)}", options.SignupsPerEmailPerHour, out wait))
-        {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Problem(429, "Too many signups; please try again later.");
-        }
+        // Counted once the body is valid: a malformed flood costs no storage. The product as it was named (sku or id).
+        var product = signup.VariantId is { } given ? "id:" + given.ToString(CultureInfo.InvariantCulture) : "sku:" + signup.Sku!.Trim().ToUpperInvariant();
+        var admission = await limiter.AcquireAsync(storeId,
+        [
+            new Limit("signup-client", clients.CounterKeyOf(http), options.SignupsPerIpPerHour),
+            new Limit("signup-email", Waitlist.EmailHash(email), options.SignupsPerEmailPerHour),
+            new Limit("signup-variant", StorageKeys.Hash(product), options.SignupsPerVariantPerHour),
+        ], cancellationToken);
+        if (!admission.Allowed) return TooMany(http, admission, "Too many signups; please try again later.");
 
         var variant = signup.VariantId is { } id ? await view.GetAsync(storeId, id, cancellationToken) : await view.FindBySkuAsync(storeId, signup.Sku!, cancellationToken);
         if (variant is null) return Problem(400, signup.VariantId is not null ? $"Unknown product variant {signup.VariantId}." : $"Unknown SKU '{signup.Sku}'.");
@@ -76,9 +90,13 @@ public sealed partial class WaitlistEndpoints(StoreRegistry stores, Waitlist wai
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         if (stores.Find(storeId) is null) return Problem(404, $"There is no store '{storeId}'.");
+        if (sku.Length > 100) return Problem(404, "Unknown SKU.");
+        var admission = await limiter.AcquireAsync(storeId, [new Limit("read-client", clients.CounterKeyOf(request.HttpContext), publicOptions.Value.ReadsPerClientPerHour)], cancellationToken);
+        if (!admission.Allowed) return TooMany(request.HttpContext, admission, "Too many requests; please try again later.");
         var variant = await view.FindBySkuAsync(storeId, sku, cancellationToken);
         if (variant is null) return Problem(404, $"Unknown SKU '{sku}'.");
-        return Results.Ok(new { sku, variantId = variant.VariantId, waiting = await waitlist.WaitingAsync(storeId, variant.VariantId, cancellationToken) });
+        var waiting = await waitlist.SizeAsync(storeId, variant.VariantId, settings.For(storeId).SizeRecountInterval, cancellationToken);
+        return Results.Ok(new { sku, variantId = variant.VariantId, waiting });
     }
 
     [Function("ShowWaitlistUnsubscribe")]
@@ -86,6 +104,7 @@ public sealed partial class WaitlistEndpoints(StoreRegistry stores, Waitlist wai
     {
         if (UnsubscribeQuery(request) is not var (v, s, t)) return Results.Content("<p>This unsubscribe link is not complete.</p>", "text/html", statusCode: 400);
         var cancellationToken = request.HttpContext.RequestAborted;
+        if (stores.Find(storeId) is null) return Results.Content("<p>You are not on this waitlist (any more).</p>", "text/html", statusCode: 200);
         // Link scanners open GET links: the page only asks, the POST unsubscribes.
         var entry = await waitlist.FindAsync(storeId, v, s, cancellationToken);
         if (entry is null || !TokenMatches(entry, t)) return Results.Content("<p>You are not on this waitlist (any more).</p>", "text/html", statusCode: 200);
@@ -98,7 +117,7 @@ public sealed partial class WaitlistEndpoints(StoreRegistry stores, Waitlist wai
     {
         if (UnsubscribeQuery(request) is not var (v, s, t)) return Results.Content("<p>This unsubscribe link is not complete.</p>", "text/html", statusCode: 400);
         var cancellationToken = request.HttpContext.RequestAborted;
-        var entry = await waitlist.FindAsync(storeId, v, s, cancellationToken);
+        var entry = stores.Find(storeId) is null ? null : await waitlist.FindAsync(storeId, v, s, cancellationToken);
         if (entry is not null && TokenMatches(entry, t)) await waitlist.RemoveAsync(entry, "Unsubscribed", cancellationToken);
         // Same answer either way: the link does not reveal whether someone is subscribed.
         return Results.Content("<p>You will not get an email about this product.</p>", "text/html");
@@ -117,6 +136,12 @@ public sealed partial class WaitlistEndpoints(StoreRegistry stores, Waitlist wai
         System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(entry.Token), System.Text.Encoding.UTF8.GetBytes(token ?? ""));
 
     private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+
+    private static IResult TooMany(HttpContext http, Admission admission, string detail)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(admission.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return Problem(429, detail);
+    }
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     private static partial Regex EmailPattern();

@@ -28,6 +28,16 @@ public sealed record ReturnCase
         Request.Items.Select(i => (i, Order.Line(i.LineItemId) ?? new OrderLine(i.LineItemId, $"Item {i.LineItemId}", null, i.Quantity, 0)));
 }
 
+/// <summary>An item the customer asked to return that other returns of the order already claim.</summary>
+public sealed record ClaimConflict(long LineItemId, string Title, int Ordered, int AlreadyClaimed, int Asked);
+
+/// <summary>The items are already claimed by other returns of the order: nothing was recorded.</summary>
+public sealed class ItemsAlreadyClaimedException(IReadOnlyList<ClaimConflict> conflicts)
+    : Exception("Some items are already being returned: " + string.Join(", ", conflicts.Select(c => $"line {c.LineItemId} ({c.AlreadyClaimed} of {c.Ordered} claimed, {c.Asked} asked)")))
+{
+    public IReadOnlyList<ClaimConflict> Conflicts { get; } = conflicts;
+}
+
 /// <summary>
 /// The Returns table, one partition per store. The RMA is derived from the order and the items, so the same request
 /// twice finds the same row and nothing is done twice. Beside each case, written in the same transaction, index rows
@@ -39,7 +49,11 @@ public sealed record ReturnCase
 /// <item><c>order|{orderId}|{rma}</c>: an order's returns (refunds, erasure by order);</item>
 /// <item><c>customer|{hash of email}|{reverse ticks}|{rma}</c>: a customer's returns, newest first (recent returns, erasure);</item>
 /// <item><c>meta|indexed</c>: the cases written before these index rows existed have been indexed (once, on first use,
-/// from a read of the case rows' key range).</item>
+/// from a read of the case rows' key range);</item>
+/// <item><c>claims|{orderId}</c>: which RMA claims how many of each order line. A return that is not declined claims its
+/// items in the transaction that adds its case, conditional on the claims row's ETag, so two overlapping requests for the
+/// same items cannot both be recorded. Open and completed returns keep their claim; a decline by an operator, an
+/// erasure and the retention purge release it.</item>
 /// </list>
 /// </summary>
 public sealed class ReturnCases(StorageClients storage)
@@ -82,6 +96,11 @@ public sealed class ReturnCases(StorageClients storage)
     public static string RequestKeyFor(long orderId, IEnumerable<ReturnItem> items) =>
         $"order:{orderId}:" + string.Join(',', items.OrderBy(i => i.LineItemId).Select(i => $"{i.LineItemId}x{i.Quantity}"));
 
+    public static string ClaimsKey(long orderId) => "claims|" + orderId.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+
+    // RMA rows only: "RMA-" up to (not including) "RMA." ('.' follows '-').
+    private const string RmaFilter = "RowKey ge 'RMA-' and RowKey lt 'RMA.'";
+
     public static string CustomerKey(string email) => StorageKeys.Hash("customer:" + email.Trim().ToLowerInvariant());
 
     public static bool IsCase(string rowKey) => rowKey.StartsWith("RMA-", StringComparison.Ordinal);
@@ -99,7 +118,11 @@ public sealed class ReturnCases(StorageClients storage)
         return row.HasValue ? Read(row.Value!) : null;
     }
 
-    /// <summary>Adds the case with its index rows; if another attempt added it first, returns that one and false.</summary>
+    /// <summary>
+    /// Adds the case with its index rows and, unless it is declined, its claim on the order's items, in one transaction.
+    /// If another attempt added the case first, returns that one and false. Throws <see cref="ItemsAlreadyClaimedException"/>
+    /// (and records nothing) when other returns of the order already claim the items.
+    /// </summary>
     public async Task<(ReturnCase Case, bool Created)> AddAsync(ReturnCase returnCase, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(Table);
@@ -114,14 +137,91 @@ public sealed class ReturnCases(StorageClients storage)
             ["CustomerKey"] = CustomerKey(returnCase.CustomerEmail),
             ["CreatedAt"] = now,
         };
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await table.SubmitTransactionAsync([new(TableTransactionActionType.Add, row), .. IndexRows(row)], cancellationToken);
-            return (returnCase, true);
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, row) };
+            actions.AddRange(IndexRows(row));
+            if (returnCase.Decision.Outcome != ReturnOutcome.Declined)
+            {
+                var claims = await ReadClaimsAsync(table, returnCase.StoreId, returnCase.Order.OrderId, cancellationToken);
+                var conflicts = Conflicts(claims.ByRma, returnCase);
+                if (conflicts.Count > 0) throw new ItemsAlreadyClaimedException(conflicts);
+                claims.ByRma[returnCase.Rma] = returnCase.Request.Items.ToDictionary(i => i.LineItemId, i => i.Quantity);
+                actions.Add(claims.Write(returnCase.StoreId, returnCase.Order.OrderId));
+            }
+
+            try
+            {
+                await table.SubmitTransactionAsync(actions, cancellationToken);
+                return (returnCase, true);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex is null or 0)
+            {
+                return ((await GetAsync(returnCase.StoreId, returnCase.Rma, cancellationToken))!, false);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
+            {
+                // Another return of this order claimed meanwhile: read the claims again and check once more.
+            }
         }
-        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+    }
+
+    /// <summary>Takes an RMA's claim off its order (declined after review, erased), so the items can be returned again.</summary>
+    public async Task ReleaseClaimAsync(string storeId, long orderId, string rma, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        for (var attempt = 1; ; attempt++)
         {
-            return ((await GetAsync(returnCase.StoreId, returnCase.Rma, cancellationToken))!, false);
+            var claims = await ReadClaimsAsync(table, storeId, orderId, cancellationToken);
+            if (!claims.ByRma.Remove(rma)) return;
+            try
+            {
+                // The last claim gone, the row goes too (nothing of the order is kept past its returns).
+                if (claims.ByRma.Count == 0) await table.DeleteEntityAsync(storeId, ClaimsKey(orderId), claims.ETag ?? ETag.All, cancellationToken);
+                else await table.SubmitTransactionAsync([claims.Write(storeId, orderId)], cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
+            {
+                // Another return of the order changed the claims meanwhile: read them again.
+            }
+        }
+    }
+
+    private static List<ClaimConflict> Conflicts(Dictionary<string, Dictionary<long, int>> byRma, ReturnCase returnCase)
+    {
+        var conflicts = new List<ClaimConflict>();
+        foreach (var (item, line) in returnCase.Lines)
+        {
+            var claimed = byRma.Where(c => c.Key != returnCase.Rma).Sum(c => c.Value.GetValueOrDefault(item.LineItemId));
+            if (claimed + item.Quantity > line.Quantity) conflicts.Add(new ClaimConflict(item.LineItemId, line.Title, line.Quantity, claimed, item.Quantity));
+        }
+
+        return conflicts;
+    }
+
+    private static async Task<Claims> ReadClaimsAsync(TableClient table, string storeId, long orderId, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, ClaimsKey(orderId), cancellationToken: cancellationToken);
+        if (!row.HasValue) return new Claims(new(StringComparer.Ordinal), null);
+        var byRma = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, Dictionary<long, int>>>(row.Value!.GetString("Claims") ?? "{}", Json.Options) ?? [];
+        return new Claims(new(byRma, StringComparer.Ordinal), row.Value.ETag);
+    }
+
+    /// <summary>The claims row as read: RMA → line item → quantity, and its ETag (null: no row yet).</summary>
+    // WARNING: the Claims JSON is read back by every later return of the order; add fields, never rename.
+    private sealed record Claims(Dictionary<string, Dictionary<long, int>> ByRma, ETag? ETag)
+    {
+        public TableTransactionAction Write(string storeId, long orderId)
+        {
+            var entity = new TableEntity(storeId, ClaimsKey(orderId))
+            {
+                ["Claims"] = System.Text.Json.JsonSerializer.Serialize(ByRma, Json.Options),
+                ["OrderId"] = orderId,
+            };
+            return ETag is { } etag
+                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, etag)
+                : new TableTransactionAction(TableTransactionActionType.Add, entity);
         }
     }
 
@@ -143,6 +243,8 @@ public sealed class ReturnCases(StorageClients storage)
         try
         {
             await table.SubmitTransactionAsync([new(TableTransactionActionType.UpdateMerge, update, row.Value.ETag), SummaryUpdate(row.Value, update)], cancellationToken);
+            // A held return claimed its items; declined, it gives them back.
+            if (decided.Decision.Outcome == ReturnOutcome.Declined) await ReleaseClaimAsync(decided.StoreId, decided.Order.OrderId, decided.Rma, cancellationToken);
             return true;
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 412)
@@ -254,6 +356,8 @@ public sealed class ReturnCases(StorageClients storage)
         var table = await storage.TableAsync(Table);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, rma, ["PartitionKey", "RowKey", "CreatedAt", "OrderId", "CustomerKey"], cancellationToken);
         if (!row.HasValue) return;
+        // Its claim first: the order's items can be returned again once the case is gone (erased, or past retention).
+        if (row.Value!.GetInt64("OrderId") is { } orderId) await ReleaseClaimAsync(storeId, orderId, rma, cancellationToken);
         // Each delete answers 404 quietly when an index row is missing (a case written before they existed).
         foreach (var index in IndexRows(row.Value!)) await table.DeleteEntityAsync(storeId, index.Entity.RowKey, ETag.All, cancellationToken);
         await table.DeleteEntityAsync(storeId, rma, ETag.All, cancellationToken);

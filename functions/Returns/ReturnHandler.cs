@@ -4,7 +4,8 @@ namespace Automation.Returns;
 
 /// <summary>
 /// The condition step, shared by every intake: <see cref="DecideAsync"/> applies the rules and records the case once
-/// per RMA. What the decision says is then carried out by the <c>CarryOutReturnV1</c> orchestration.
+/// per RMA, with its claim on the order's items (see <see cref="ReturnCases"/>). What the decision says is then carried
+/// out by the <c>CarryOutReturnV1</c> orchestration.
 /// </summary>
 public sealed class ReturnHandler(ReturnPolicies policies, ReturnCases cases, TimeProvider time, ILogger<ReturnHandler> logger)
 {
@@ -32,7 +33,19 @@ public sealed class ReturnHandler(ReturnPolicies policies, ReturnCases cases, Ti
             WarehouseId = warehouse?.Id,
             RoutedBecause = routedBecause,
         };
-        var added = await cases.AddAsync(returnCase, now, cancellationToken);
+        (ReturnCase Case, bool Created) added;
+        try
+        {
+            added = await cases.AddAsync(returnCase, now, cancellationToken);
+        }
+        catch (ItemsAlreadyClaimedException claimed) when (request.PlatformReturnId is not null)
+        {
+            // Asked in Shopify for items another return already covers: Shopify must hear an answer, so it is declined.
+            var why = string.Join(" ", claimed.Conflicts.Select(c => $"\"{c.Title}\": {c.AlreadyClaimed} of {c.Ordered} are already being returned."));
+            returnCase = returnCase with { Decision = ReturnDecision.Declined("already-returned", DeclineReason.Other, why) with { ItemsValue = decision.ItemsValue }, WarehouseId = null, RoutedBecause = null };
+            added = await cases.AddAsync(returnCase, now, cancellationToken);
+        }
+
         if (added.Created)
         {
             logger.LogInformation("Return {Rma} for store {StoreId} order {OrderId}: {Outcome} by rule {Rule}", rma, store.Id, order.OrderId, decision.Outcome, decision.Rule);

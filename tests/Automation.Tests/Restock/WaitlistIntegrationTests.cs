@@ -214,4 +214,113 @@ public sealed class WaitlistIntegrationTests
         var remaining = await Azurite.Table(Waitlist.Table).QueryAsync<TableEntity>().ToListAsync();
         Assert.That(remaining.Select(r => r.GetString("Email")), Has.None.EqualTo("gone@shop.test"));
     }
+
+    // ── Abuse: limits across instances, the client behind a proxy, the size without a scan (issue 10, item 4) ──
+
+    private async Task RestartAsync(Action<IServiceCollection>? services, params (string Key, string Value)[] extra)
+    {
+        await _app.DisposeAsync();
+        _app = await TestApp.StartAsync(s =>
+        {
+            ShopifyStore(s, _fake);
+            s["Inventory:DefaultLowStockThreshold"] = "-1";
+            foreach (var (key, value) in extra) s[key] = value;
+        }, services);
+        await _app.PublishAsync(Product("s1", 100, "Mug", Variant(11, "MUG-BLUE", 0)));
+        await SettledAsync("s1", 11, 0);
+    }
+
+    private async Task<HttpStatusCode> SizeFromAsync(string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/stores/s1/waitlist/MUG-BLUE");
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        return (await _app.Http.SendAsync(request)).StatusCode;
+    }
+
+    [Test]
+    public async Task ForwardedFor_BelievedOnlyFromAConfiguredProxy()
+    {
+        // Not configured: every caller here connects from 127.0.0.1, so whatever they write, they share one allowance.
+        await RestartAsync(null, ("PublicEndpoints:ReadsPerClientPerHour", "1"));
+        Assert.That(await SizeFromAsync("198.51.100.1"), Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await SizeFromAsync("198.51.100.2"), Is.EqualTo(HttpStatusCode.TooManyRequests));
+
+        // 127.0.0.1 is the configured proxy: each forwarded client has its own allowance.
+        await RestartAsync(null, ("PublicEndpoints:ReadsPerClientPerHour", "1"), ("PublicEndpoints:TrustedProxies:0", "127.0.0.1/32"));
+        Assert.That(await SizeFromAsync("198.51.100.1"), Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await SizeFromAsync("198.51.100.2"), Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await SizeFromAsync("198.51.100.1"), Is.EqualTo(HttpStatusCode.TooManyRequests));
+        Assert.That(await SizeFromAsync("203.0.113.9, 198.51.100.1"), Is.EqualTo(HttpStatusCode.TooManyRequests), "an address the client wrote itself is not believed");
+    }
+
+    [Test]
+    public async Task SignupsForOneEmailSpreadOverTwoInstances_CountedTogether()
+    {
+        await using var second = await TestApp.StartAsync(s =>
+        {
+            ShopifyStore(s, _fake);
+            s["Inventory:DefaultLowStockThreshold"] = "-1";
+            s["Stores:s1:Restock:SignupsPerEmailPerHour"] = "3";
+        }, keepStorage: true);
+
+        var answers = new List<HttpStatusCode>();
+        foreach (var instance in new[] { _app, second, _app })
+        {
+            answers.Add((await instance.Http.PostAsJsonAsync("api/stores/s1/waitlist", new { email = "a@shop.test", sku = "MUG-BLUE", consent = true })).StatusCode);
+        }
+
+        Assert.That(answers, Is.EqualTo(new[] { HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.OK }));
+        Assert.That((await second.Http.PostAsJsonAsync("api/stores/s1/waitlist", new { email = "a@shop.test", sku = "MUG-BLUE", consent = true })).StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+    }
+
+    [Test]
+    public async Task SignupsForOneProduct_LimitedWhoeverSignsUp()
+    {
+        await RestartAsync(null, ("Stores:s1:Restock:SignupsPerVariantPerHour", "2"));
+        Assert.That((await SignupAsync(new { email = "a@shop.test", sku = "MUG-BLUE", consent = true })).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That((await SignupAsync(new { email = "b@shop.test", sku = "MUG-BLUE", consent = true })).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That((await SignupAsync(new { email = "c@shop.test", sku = "MUG-BLUE", consent = true })).StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+    }
+
+    [Test]
+    public async Task WaitlistSize_OneReadWhileTheListIsUnchanged_RightAgainAfterASignup()
+    {
+        var queries = new TableQueryCounter(Waitlist.Table);
+        await RestartAsync(s => s.Configure<Automation.Storage.StorageClientsOptions>(o => o.Policies.Add(queries)));
+
+        // 2,500 people waiting: counting them takes three pages of 1,000.
+        var table = Azurite.Table(Waitlist.Table);
+        await table.CreateIfNotExistsAsync();
+        var partition = Waitlist.Partition("s1", 11);
+        foreach (var chunk in Enumerable.Range(0, 2500).Chunk(100))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(i => new TableTransactionAction(TableTransactionActionType.Add,
+                new TableEntity(partition, $"q|{i:D19}|hash{i}") { ["Email"] = $"p{i}@shop.test", ["Token"] = "t" })));
+        }
+
+        var sizes = new List<int>();
+        for (var i = 0; i < 10; i++) sizes.Add(await SizeAsync());
+
+        Assert.That(sizes, Is.All.EqualTo(2500));
+        Assert.That(queries.Count, Is.LessThanOrEqualTo(3), "the list is counted once (three pages), then read from its kept count");
+
+        Assert.That((await SignupAsync(new { email = "new@shop.test", sku = "MUG-BLUE", consent = true })).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(await SizeAsync(), Is.EqualTo(2501));
+        Assert.That(await SizeAsync(), Is.EqualTo(2501));
+        Assert.That(queries.Count, Is.LessThanOrEqualTo(6));
+    }
+
+    /// <summary>Counts the app's queries (not point reads) on one table.</summary>
+    private sealed class TableQueryCounter(string table) : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override void OnSendingRequest(Azure.Core.HttpMessage message)
+        {
+            if (message.Request.Method == Azure.Core.RequestMethod.Get && message.Request.Uri.Path.EndsWith($"/{table}()", StringComparison.Ordinal))
+                Interlocked.Increment(ref _count);
+        }
+    }
 }

@@ -359,6 +359,7 @@ public sealed class ReturnsIntegrationTests
     }
 
     [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"refund","items":[]}""", HttpStatusCode.BadRequest, "items must list")]
+    [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"refund","items":[null]}""", HttpStatusCode.BadRequest, "every item must be an object")]
     [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"money back","items":[{"lineItemId":15012345678901,"quantity":1}]}""", HttpStatusCode.BadRequest, "wish must be")]
     [TestCase("""{"orderNumber":"#1042","email":"not-an-email","wish":"refund","items":[{"lineItemId":15012345678901,"quantity":1}]}""", HttpStatusCode.BadRequest, "email must be")]
     [TestCase("""{"orderNumber":"#1042","email":"ada@example.com","wish":"refund","items":[{"lineItemId":15012345678901,"quantity":0}]}""", HttpStatusCode.BadRequest, "quantity of at least 1")]
@@ -665,5 +666,194 @@ public sealed class ReturnsIntegrationTests
         Assert.That(flow.Status, Is.EqualTo(nameof(FlowState.Completed)));
         Assert.That((await MailSink.WaitForAsync(e => e.Subject == $"Your return {answer.Rma} is approved")).Single().ToAddress, Is.EqualTo(Customer));
         Assert.That(_platform.GraphQLRequests("mutation AttachReturnLabel"), Has.Count.EqualTo(1));
+    }
+
+    // ── Abuse: rate limits, no oracle, one lookup per order per window, claims (issue 10, item 4) ──
+
+    /// <summary>Restarts the app with extra settings (the limits a test needs); storage is emptied.</summary>
+    private Task RestartAsync(params (string Key, string Value)[] extra) => RestartAsync(null, extra);
+
+    private async Task RestartAsync(Action<IServiceCollection>? services, params (string Key, string Value)[] extra)
+    {
+        await _app.DisposeAsync();
+        _app = await TestApp.StartAsync(s =>
+        {
+            Configure(s);
+            foreach (var (key, value) in extra) s[key] = value;
+        }, services);
+    }
+
+    /// <summary>Counts the app's table requests that could be the rate limiter's: entity-group transactions and requests to its table.</summary>
+    private sealed class LimiterRequests : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override void OnSendingRequest(Azure.Core.HttpMessage message)
+        {
+            var path = message.Request.Uri.Path;
+            if (path.EndsWith("/$batch", StringComparison.Ordinal) || path.Contains("/" + Automation.PublicEndpoints.PublicLimiter.Table, StringComparison.Ordinal))
+                Interlocked.Increment(ref _count);
+        }
+    }
+
+    [Test]
+    public async Task RateLimiting_CostsOneStorageTransactionPerRequest_TwoWhenTheOrderIsFirstLookedUp()
+    {
+        var requests = new LimiterRequests();
+        await RestartAsync(s => s.Configure<Automation.Storage.StorageClientsOptions>(o => o.Policies.Add(requests)));
+
+        var first = await _app.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: "guess@example.com"));
+        var afterFirst = requests.Count;
+        for (var i = 0; i < 5; i++) await _app.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: $"guess{i}@example.com"));
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(afterFirst, Is.EqualTo(2), "the count (one transaction for both limits) and the order's lookup kept on its row");
+        Assert.That(requests.Count - afterFirst, Is.EqualTo(5), "one transaction each once the order's lookup is known");
+    }
+
+    private int OrderLookups => _platform.GraphQLRequests("query ReturnOrderByName").Count;
+
+    private static async Task<(HttpStatusCode Status, string? Title, string? Detail)> ProblemAsync(HttpResponseMessage response)
+    {
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (response.StatusCode, problem.GetProperty("title").GetString(), problem.GetProperty("detail").GetString());
+    }
+
+    [Test]
+    public async Task OneClientAskingTooOften_429WithRetryAfter_AndThePlatformIsNotAsked()
+    {
+        await RestartAsync(("PublicEndpoints:ReturnsPerClientPerHour", "3"));
+        for (var i = 0; i < 3; i++)
+        {
+            var guess = await _app.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: $"client{i}@example.com"));
+            Assert.That(guess.StatusCode, Is.Not.EqualTo(HttpStatusCode.TooManyRequests));
+        }
+
+        var lookups = OrderLookups;
+        var limited = await _app.Http.PostAsJsonAsync("api/stores/shop/returns", new { orderNumber = "#2001", email = "x@example.com", wish = "refund", items = new[] { new { lineItemId = 1, quantity = 1 } } });
+
+        Assert.That(limited.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+        Assert.That(limited.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(TimeSpan.FromHours(1)));
+        Assert.That(OrderLookups, Is.EqualTo(lookups), "a refused request costs no platform call");
+    }
+
+    [Test]
+    public async Task GuessesAtOneOrderSpreadOverTwoInstances_CountedTogether()
+    {
+        await RestartAsync(("PublicEndpoints:ReturnsPerOrderPerHour", "4"));
+        await using var second = await TestApp.StartAsync(s =>
+        {
+            Configure(s);
+            s["PublicEndpoints:ReturnsPerOrderPerHour"] = "4";
+        }, keepStorage: true);
+
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            var instance = i % 2 == 0 ? _app : second;
+            answers.Add((await instance.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: $"guess{i}@example.com"))).StatusCode);
+        }
+
+        Assert.That(answers, Is.All.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await _app.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: "guess4@example.com"))).StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+        Assert.That((await second.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest())).StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests),
+            "the order's own customer waits too: the limit is on the order");
+    }
+
+    [Test]
+    public async Task NoSuchOrderAndWrongEmail_TheSameAnswerAfterTheSameWork()
+    {
+        var lookups = OrderLookups;
+        var noSuchOrder = await _app.Http.PostAsJsonAsync("api/stores/shop/returns", new { orderNumber = "#9999", email = Customer, wish = "refund", items = new[] { new { lineItemId = ShirtLine, quantity = 1 } } });
+        var afterFirst = OrderLookups;
+        var wrongEmail = await _app.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: "mallory@example.com"));
+
+        var unknown = await ProblemAsync(noSuchOrder);
+        Assert.That(await ProblemAsync(wrongEmail), Is.EqualTo(unknown));
+        Assert.That(unknown, Is.EqualTo((HttpStatusCode.NotFound, "Order not found", "No order matches that order number and email address.")));
+        Assert.That((afterFirst - lookups, OrderLookups - afterFirst), Is.EqualTo((1, 1)), "each asked the platform once");
+
+        // Asked again, both are answered from the window's lookup, again alike.
+        var before = OrderLookups;
+        var noSuchOrderAgain = await _app.Http.PostAsJsonAsync("api/stores/shop/returns", new { orderNumber = "#9999", email = "other@example.com", wish = "refund", items = new[] { new { lineItemId = ShirtLine, quantity = 1 } } });
+        var wrongEmailAgain = await _app.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: "eve@example.com"));
+        Assert.That(await ProblemAsync(wrongEmailAgain), Is.EqualTo(await ProblemAsync(noSuchOrderAgain)));
+        Assert.That(OrderLookups, Is.EqualTo(before));
+        Assert.That(await ReturnRowsAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task GuessingEmailsForOneOrder_OnePlatformLookupPerWindow_TheCustomerStillServed()
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            var guess = await _app.Http.PostAsJsonAsync("api/stores/shop/returns", ShopifyRequest(email: $"guess{i}@example.com"));
+            Assert.That(guess.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        }
+
+        Assert.That(OrderLookups, Is.EqualTo(1));
+
+        var customer = await AskAsync("shop", ShopifyRequest());
+        Assert.That(customer.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await customer.Content.ReadAsStringAsync());
+        Assert.That(OrderLookups, Is.EqualTo(2), "the order's own customer gets a fresh look at the order");
+    }
+
+    [Test]
+    public async Task OverlappingRequestsForTheSameItems_OnlyOneAccepted_OneLabel()
+    {
+        // The order has 2 shirts and 1 pair of shoes: any two of these ask for more than was bought.
+        object[] requests =
+        [
+            ShopifyRequest(items: [new { lineItemId = ShirtLine, quantity = 2 }]),
+            ShopifyRequest(items: [new { lineItemId = ShirtLine, quantity = 2 }, new { lineItemId = ShoesLine, quantity = 1 }]),
+            ShopifyRequest(items: [new { lineItemId = ShirtLine, quantity = 1 }, new { lineItemId = ShoesLine, quantity = 1 }]),
+            ShopifyRequest(wish: "exchange", items: [new { lineItemId = ShirtLine, quantity = 1 }, new { lineItemId = ShoesLine, quantity = 1 }, ]),
+        ];
+        // The last two are the same request (same items): at most one RMA between them.
+        var answers = await Task.WhenAll(requests.Select(r => AskAsync("shop", r)));
+
+        var statuses = answers.Select(a => a.StatusCode).ToList();
+        Assert.That(statuses.Count(s => s == HttpStatusCode.Accepted), Is.EqualTo(1), string.Join(", ", statuses));
+        Assert.That(statuses, Is.All.AnyOf(HttpStatusCode.Accepted, HttpStatusCode.OK, HttpStatusCode.UnprocessableEntity));
+        var refused = answers.First(a => a.StatusCode == HttpStatusCode.UnprocessableEntity);
+        Assert.That((await ProblemAsync(refused)).Detail, Does.Contain("already in a return"));
+
+        var accepted = await ReadAsync(answers.Single(a => a.StatusCode == HttpStatusCode.Accepted));
+        await FlowAsync("shop", accepted.Rma);
+        Assert.That(await ReturnRowsAsync(), Has.Count.EqualTo(1));
+        Assert.That(await LabelBlobsAsync(), Has.Count.EqualTo(1));
+        Assert.That(_platform.GraphQLRequests("mutation RequestReturn"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task ItemsOfACompletedReturn_CannotBeReturnedAgain_TheRestCan()
+    {
+        var first = await ReadAsync(await AskAsync("shop", ShopifyRequest(items: [new { lineItemId = ShirtLine, quantity = 1 }])));
+        await FlowAsync("shop", first.Rma);
+
+        var second = await AskAsync("shop", ShopifyRequest(items: [new { lineItemId = ShirtLine, quantity = 1 }, new { lineItemId = ShoesLine, quantity = 1 }]));
+        var third = await AskAsync("shop", ShopifyRequest(items: [new { lineItemId = ShirtLine, quantity = 2 }]));
+
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "the second shirt and the shoes were not returned yet");
+        Assert.That(third.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        Assert.That((await ProblemAsync(third)).Detail, Is.EqualTo("\"Linen shirt - M\": 2 of 2 are already in a return. Only the rest can be returned."));
+    }
+
+    [Test]
+    public async Task HeldReturnDeclinedByAnOperator_ItsItemsCanBeAskedForAgain()
+    {
+        // Above the careful store's review value (100): held, and its items claimed meanwhile.
+        var held = await ReadAsync(await AskAsync("careful", ShopifyRequest(items: [new { lineItemId = ShoesLine, quantity = 1 }])));
+        Assert.That(held.Outcome, Is.EqualTo("ManualReview"));
+        var whileHeld = await AskAsync("careful", ShopifyRequest(wish: "exchange", items: [new { lineItemId = ShoesLine, quantity = 1 }, new { lineItemId = ShirtLine, quantity = 1 }]));
+        Assert.That(whileHeld.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+
+        var declined = await _app.Admin.PostAsJsonAsync($"api/admin/returns/careful/{held.Rma}/decision", new { decision = "decline", reason = "Worn." });
+        Assert.That(declined.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+
+        var again = await AskAsync("careful", ShopifyRequest(wish: "exchange", items: [new { lineItemId = ShoesLine, quantity = 1 }, new { lineItemId = ShirtLine, quantity = 1 }]));
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await again.Content.ReadAsStringAsync());
     }
 }
