@@ -33,8 +33,10 @@ public static class AutomationExtensions
         builder.Configuration.AddHostJsonDefaults();
 
         services.AddRuntime(configuration);
+        services.AddTelemetry(configuration);
         services.AddStores(configuration);
         services.AddEmail(configuration);
+        services.AddEmailTemplates([.. RecoveryEmails.Templates, .. WaitlistEmails.Templates, .. LowStockEmails.Templates, .. SoldOutEmails.Templates, .. ReturnEmails.Templates]);
         services.AddPlatformClients();
         services.AddWebhooks(configuration);
         services.AddCompliance(configuration);
@@ -46,7 +48,9 @@ public static class AutomationExtensions
         services.AddOutOfStock(configuration);
         services.AddRestock(configuration);
 
-        // Outermost first: storage outages become 503s, operator endpoints need the admin key, queue failures carry their error to poison.
+        // Outermost first: one span per invocation (continuing the trace a queue message carries), storage outages
+        // become 503s, operator endpoints need the admin key, queue failures carry their error to poison.
+        builder.UseMiddleware<TelemetryMiddleware>();
         builder.UseMiddleware<StorageOutageMiddleware>();
         builder.UseMiddleware<AdminKeyMiddleware>();
         builder.UseMiddleware<QueueFailureMiddleware>();
@@ -62,6 +66,8 @@ public static class AutomationExtensions
             foreach (var converter in Json.Options.Converters) o.SerializerOptions.Converters.Add(converter);
             o.SerializerOptions.DefaultIgnoreCondition = Json.Options.DefaultIgnoreCondition;
         });
+        services.AddOptions<PlaceholderSettings>().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PlaceholderSettings>, ValidatePlaceholderSettings>();
         services.AddOptions<HostQueuesOptions>().Bind(configuration.GetSection(HostQueuesOptions.Section));
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
         services.AddSingleton(TimeProvider.System);

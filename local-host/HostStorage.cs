@@ -1,3 +1,4 @@
+using Automation.Storage;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
@@ -17,16 +18,15 @@ public sealed class HostStorage
 {
     public HostStorage(IConfiguration configuration, IOptions<Queues.QueuesOptions> queues, IOptions<HostStorageOptions> options)
     {
-        ConnectionString = configuration["AzureWebJobsStorage"] is { Length: > 0 } value
-            ? value
-            : throw new OptionsValidationException("AzureWebJobsStorage", typeof(HostStorage), ["AzureWebJobsStorage is not set: give a storage connection string (UseDevelopmentStorage=true for Azurite)."]);
+        // A connection string (Azurite) or identity-based settings, read as the Functions host reads them.
+        Connection = StorageConnection.From(configuration);
         Policies = options.Value.Policies;
         var encoding = queues.Value.MessageEncoding == "none" ? QueueMessageEncoding.None : QueueMessageEncoding.Base64;
-        Queues = new QueueServiceClient(ConnectionString, Configure(new QueueClientOptions { MessageEncoding = encoding }));
-        Blobs = new BlobServiceClient(ConnectionString, Configure(new BlobClientOptions()));
+        Queues = Connection.CreateQueueServiceClient(Configure(new QueueClientOptions { MessageEncoding = encoding }));
+        Blobs = Connection.CreateBlobServiceClient(Configure(new BlobClientOptions()));
     }
 
-    public string ConnectionString { get; }
+    public StorageConnection Connection { get; }
     public IReadOnlyList<HttpPipelinePolicy> Policies { get; }
     public QueueServiceClient Queues { get; }
     public BlobServiceClient Blobs { get; }

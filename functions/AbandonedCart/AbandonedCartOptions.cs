@@ -48,12 +48,16 @@ public sealed class AbandonedCartOptions
     /// <summary>Where this app is reachable from the customer's mail client (for unsubscribe links).</summary>
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:7071";
 
-    /// <summary>Key for unsubscribe tokens. Unset: derived from AzureWebJobsStorage (stable and secret per deployment).</summary>
+    /// <summary>Key for unsubscribe tokens. Unset: derived from the AzureWebJobsStorage connection string (stable and secret per deployment); required with identity-based storage.</summary>
     public string? UnsubscribeSecret { get; set; }
 
-    public string StoreName { get; set; } = "our store";
+    /// <summary>Superseded by <c>Branding:StoreName</c>, which falls back to this when unset.</summary>
+    public string? StoreName { get; set; }
 
-    /// <summary>Liquid templates; unset ones use the built-in defaults (<see cref="DefaultTemplates"/>).</summary>
+    /// <summary>
+    /// Single parts of the two emails as Liquid (the built-in ones are <c>Templates/abandoned-cart-*.liquid</c>); a
+    /// store's blob override (see Email in the README) wins over these.
+    /// </summary>
     public RecoveryTemplates Templates { get; set; } = new();
 
     public IEnumerable<string> Validate(string where)
@@ -69,10 +73,8 @@ public sealed class AbandonedCartOptions
         if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")) yield return $"{where}:PublicBaseUrl must be an absolute http(s) URL.";
         foreach (var (name, source) in Templates.All())
         {
-            string? error = null;
-            try { if (source is not null) Email.LiquidTemplate.Parse(source); }
-            catch (FormatException ex) { error = ex.Message; }
-            if (error is not null) yield return $"{where}:Templates:{name} is not a valid template: {error}";
+            if (source is not null && Email.EmailLiquid.ParsePart($"{where}:Templates:{name}", source).Error is { } error)
+                yield return $"{where}:Templates:{name} is not a valid template: {error}";
         }
     }
 }

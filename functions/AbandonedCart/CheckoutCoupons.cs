@@ -66,6 +66,18 @@ public sealed class CheckoutCoupons(ShopifyAdminClient shopify, WooCommerceClien
                 },
             },
         };
+
+        // When the answer is lost Shopify may have made the code: look (codeDiscountNodeByCode) before asking again;
+        // found then, this attempt made it.
+        var issued = await PlatformWrite.RunAsync(
+            async ct => Lookup.Of(await shopify.FindDiscountCodeAsync(store, request.Code, ct) is { } made ? new IssuedCoupon(request.Code, made, AlreadyExisted: false) : null),
+            ct => CreateShopifyOnceAsync(store, request, variables, ct),
+            cancellationToken);
+        return issued!;
+    }
+
+    private async Task<IssuedCoupon?> CreateShopifyOnceAsync(Store store, CouponRequest request, object variables, CancellationToken cancellationToken)
+    {
         var data = await shopify.GraphQLAsync(store, DiscountCodeBasicCreate, variables, cancellationToken);
         var payload = data.GetProperty("discountCodeBasicCreate");
         var errors = payload.TryGetProperty("userErrors", out var e) && e.ValueKind == JsonValueKind.Array ? e : default;
@@ -103,9 +115,17 @@ public sealed class CheckoutCoupons(ShopifyAdminClient shopify, WooCommerceClien
         };
         try
         {
-            var created = await woo.SendAsync(store, HttpMethod.Post, "coupons", body, cancellationToken);
-            var id = created.ValueKind == JsonValueKind.Object && created.TryGetProperty("id", out var i) ? i.GetRawText() : null;
-            return new IssuedCoupon(request.Code, id, AlreadyExisted: false);
+            var created = await PlatformWrite.RunAsync(
+                // Found after this attempt's own answer was lost: this attempt made it.
+                async ct => Lookup.Of(await woo.FindCouponAsync(store, request.Code, ct) is { } found ? new IssuedCoupon(request.Code, found, AlreadyExisted: false) : null),
+                async ct =>
+                {
+                    var answer = await woo.SendAsync(store, HttpMethod.Post, "coupons", body, ct);
+                    var id = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("id", out var i) ? i.GetRawText() : null;
+                    return new IssuedCoupon(request.Code, id, AlreadyExisted: false);
+                },
+                cancellationToken);
+            return created!;
         }
         catch (PlatformException ex) when (ex.ErrorCode == "woocommerce_rest_coupon_code_already_exists")
         {

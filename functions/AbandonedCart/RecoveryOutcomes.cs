@@ -1,3 +1,4 @@
+using Automation.Runtime;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
@@ -34,6 +35,8 @@ public sealed class RecoveryOutcomes(StorageClients storage)
     {
         var table = await storage.TableAsync(TableName);
         await table.UpsertEntityAsync(ToRow(outcome), TableUpdateMode.Replace, cancellationToken);
+        // Both ways an order is attributed (during the flow, or late) record it here, once.
+        if (outcome.RecoveredRevenue is { } revenue) AutomationTelemetry.Recovered(outcome.StoreId, outcome.Currency, revenue);
     }
 
     public async Task<RecoveryOutcome?> GetAsync(string storeId, string flowId, CancellationToken cancellationToken)

@@ -15,8 +15,12 @@ public sealed class UnsubscribeTokens
     public UnsubscribeTokens(IOptions<AbandonedCartOptions> options, IConfiguration configuration)
     {
         var secret = options.Value.UnsubscribeSecret;
+        var connectionString = configuration["AzureWebJobsStorage"];
+        // With identity-based storage there is no connection string (and so no secret) to derive a key from.
+        if (string.IsNullOrEmpty(secret) && string.IsNullOrEmpty(connectionString))
+            throw new InvalidOperationException("AbandonedCart:UnsubscribeSecret is not set: with identity-based storage it must be (a long random string; infra/ keeps it in Key Vault).");
         _key = string.IsNullOrEmpty(secret)
-            ? SHA256.HashData(Encoding.UTF8.GetBytes("unsubscribe-tokens:" + configuration["AzureWebJobsStorage"]))
+            ? SHA256.HashData(Encoding.UTF8.GetBytes("unsubscribe-tokens:" + connectionString))
             : Encoding.UTF8.GetBytes(secret);
     }
 

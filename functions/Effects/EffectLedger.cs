@@ -1,3 +1,4 @@
+using Automation.Runtime;
 using Automation.Storage;
 using Azure;
 using Azure.Data.Tables;
@@ -92,7 +93,18 @@ public sealed class EffectLedger(StorageClients storage, IOptions<EffectOptions>
             }
         }
 
-        var result = await effect(prior, cancellationToken);
+        var kind = Kind(idempotencyKey);
+        string? result;
+        using (var activity = AutomationTelemetry.Source.StartActivity("effect " + kind))
+        {
+            // The kind and store only: the rest of the key names a flow or a customer's hash, and is no one's business here.
+            activity?.SetTag("effect.kind", kind);
+            activity?.SetTag("store.id", storeId);
+            activity?.SetTag("effect.reconciled", prior == PriorAttempt.Unfinished);
+            result = await effect(prior, cancellationToken);
+        }
+
+        AutomationTelemetry.EffectPerformed(kind, storeId);
         await table.UpdateEntityAsync(new TableEntity(storeId, rowKey)
         {
             ["Status"] = "Done",
@@ -101,6 +113,9 @@ public sealed class EffectLedger(StorageClients storage, IOptions<EffectOptions>
         }, ETag.All, TableUpdateMode.Merge, cancellationToken);
         return result;
     }
+
+    /// <summary>What kind of effect a key is for: its first segment (email, coupon, label, shopify, …).</summary>
+    internal static string Kind(string idempotencyKey) => idempotencyKey.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon ? idempotencyKey[..colon] : "other";
 
     /// <summary>Whether an effect with this key has completed.</summary>
     public async Task<bool> IsDoneAsync(string storeId, string idempotencyKey, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Automation.Effects;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using Microsoft.Extensions.Options;
 
 namespace Automation.Email;
 
@@ -68,6 +69,24 @@ public static class EmailRegistration
         // A store's SMTP settings: Stores:{id}:Email over the deployment's Email section.
         services.AddSingleton(new StoreSettings<EmailOptions>(configuration, EmailOptions.Section));
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
+
+        // Templates: the catalog of every area's emails (built-ins checked at start), stores' branding (validated at
+        // start) and overrides (from Blob storage, checked when loaded), and the preview endpoints.
+        services.AddStoreSettings<BrandingOptions>(configuration, BrandingOptions.Section, (o, where) => o.Validate(where));
+        services.AddOptions<EmailTemplateOptions>().Bind(configuration.GetSection(EmailTemplateOptions.Section)).ValidateOnStart()
+            .Validate(o => o.RefreshInterval >= TimeSpan.Zero, "EmailTemplates:RefreshInterval must not be negative.")
+            .Validate(o => o.MaxBytes > 0, "EmailTemplates:MaxBytes must be positive.");
+        services.AddSingleton<EmailTemplateCatalog>();
+        services.AddSingleton<IValidateOptions<EmailTemplateOptions>>(sp => new BuiltInTemplatesValidator(sp.GetRequiredService<EmailTemplateCatalog>()));
+        services.AddSingleton<EmailTemplateOverrides>();
+        services.AddSingleton<EmailRenderer>();
         return services;
     }
+}
+
+/// <summary>The built-in templates parse, or the app does not start (a release bug, caught by the tests first).</summary>
+internal sealed class BuiltInTemplatesValidator(EmailTemplateCatalog catalog) : IValidateOptions<EmailTemplateOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EmailTemplateOptions options) =>
+        catalog.Problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(catalog.Problems);
 }

@@ -8,7 +8,8 @@ public sealed class EventPublisher(StorageClients storage)
 {
     public async Task PublishAsync(StoreEvent storeEvent, CancellationToken cancellationToken)
     {
-        var body = BinaryData.FromObjectAsJson(storeEvent, Json.Options);
+        // The consumers' invocations continue this trace (Runtime/TelemetryMiddleware).
+        var body = BinaryData.FromObjectAsJson(storeEvent with { TraceParent = storeEvent.TraceParent ?? AutomationTelemetry.CurrentTraceParent }, Json.Options);
         foreach (var queueName in EventRoutes.QueuesFor(storeEvent))
         {
             var queue = await storage.QueueAsync(queueName);
@@ -21,6 +22,6 @@ public sealed class EventPublisher(StorageClients storage)
     public async Task SendAsync<T>(string queueName, T message, TimeSpan? delay, CancellationToken cancellationToken)
     {
         var queue = await storage.QueueAsync(queueName);
-        await queue.SendMessageAsync(BinaryData.FromObjectAsJson(message, Json.Options), visibilityTimeout: delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
+        await queue.SendMessageAsync(AutomationTelemetry.WithTraceParent(BinaryData.FromObjectAsJson(message, Json.Options)), visibilityTimeout: delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
     }
 }

@@ -30,6 +30,9 @@ public abstract record StoreEvent
 
     /// <summary>The webhook delivery this came from (for tracing back to the raw body).</summary>
     public string? DeliveryKey { get; init; }
+
+    /// <summary>W3C trace context of whatever published the event, so its consumers continue the same trace.</summary>
+    public string? TraceParent { get; init; }
 }
 
 public sealed record LineItem(long? ProductId, long? VariantId, string? Sku, string Title, int Quantity, decimal Price);

@@ -1,3 +1,4 @@
+using Automation.Runtime;
 using Microsoft.DurableTask;
 
 namespace Automation.Flows;
@@ -60,6 +61,8 @@ public sealed class FlowJournal
         _context = context;
         _progress = new FlowProgress { StoreId = storeId, Flow = flow, Version = version, StartedAt = startedAt, History = history ?? [] };
         Publish();
+        // Counted once: not on replays, and not when a flow goes on as a new generation with its history (ContinueAsNew).
+        if (!context.IsReplaying && _progress.History.Count == 0) AutomationTelemetry.FlowStarted(flow, storeId);
     }
 
     public FlowProgress Progress => _progress;
@@ -70,7 +73,7 @@ public sealed class FlowJournal
     public void Record(string step, string outcome, string note)
     {
         var history = _progress.History.Append(new FlowHistoryEntry(Now, step, outcome, note)).TakeLast(FlowProgress.MaxHistory).ToList();
-        _progress = _progress with { Step = step, History = history };
+        _progress = _progress with { Step = step, NextDueAt = null, History = history };
         Publish();
     }
 
@@ -85,6 +88,7 @@ public sealed class FlowJournal
     {
         _progress = _progress with { State = state, EndReason = reason, EndedAt = Now, NextDueAt = null };
         Publish();
+        if (!_context.IsReplaying) AutomationTelemetry.FlowEnded(_progress.Flow, _progress.StoreId, state.ToString(), completed: state == FlowState.Completed);
     }
 
     private void Publish() => _context.SetCustomStatus(_progress);

@@ -7,19 +7,21 @@ using Microsoft.Extensions.Options;
 using Automation.Storage;
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace Automation.Inventory;
 
 /// <summary>
 /// Trigger: <c>inventory-events</c>. Levels and products update the inventory view; the transitions that causes
-/// (never the events themselves) go to the stock automations. Orders feed sales velocity; redact requests erase
-/// waitlist entries.
+/// (never the events themselves) go to the stock automations, which may start an orchestration with this invocation's
+/// Durable client. Orders feed sales velocity; redact requests erase waitlist entries.
 /// </summary>
 public sealed class HandleInventoryEvent(
     InventoryView view,
     InventoryItemMap inventoryItems,
     SalesHistory sales,
     StoreRegistry stores,
+    InvocationDurableClient durable,
     IServiceProvider services,
     TimeProvider time,
     ILogger<HandleInventoryEvent> logger)
@@ -31,8 +33,12 @@ public sealed class HandleInventoryEvent(
     private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
 
     [Function(nameof(HandleInventoryEvent))]
-    public Task Run([QueueTrigger(QueueNames.InventoryEvents)] QueueMessage message, CancellationToken cancellationToken) =>
-        HandleAsync(message.Read<StoreEvent>(), cancellationToken);
+    public Task Run([QueueTrigger(QueueNames.InventoryEvents)] QueueMessage message, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        // The back-in-stock handler starts the waitlist orchestration; only a [DurableClient] parameter gets a client.
+        durable.Client = client;
+        return HandleAsync(message.Read<StoreEvent>(), cancellationToken);
+    }
 
     private async Task HandleAsync(StoreEvent message, CancellationToken cancellationToken)
     {

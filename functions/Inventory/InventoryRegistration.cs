@@ -12,6 +12,7 @@ public static class InventoryRegistration
         services.AddStoreSettings<InventoryOptions>(configuration, InventoryOptions.Section, (o, where) => o.Validate(where));
         services.AddSingleton<InventoryView>();
         services.AddSingleton<SalesHistory>();
+        services.AddScoped<InvocationDurableClient>();
         services.AddTransient<IStorefront, PlatformStorefront>();
         return services;
     }

@@ -37,16 +37,27 @@ public interface IStorefront
     Task<bool> UndoAsync(Store store, StorefrontChange change, CancellationToken cancellationToken);
 }
 
+/// <remarks>
+/// Every write here is looked for before it is made again when its outcome is unknown (a timeout, a 5xx): the
+/// product's tags, its status, the variant's policy or the field are read back, and the write is repeated only if the
+/// platform does not show it (<see cref="PlatformWrite"/>).
+/// </remarks>
 public sealed class PlatformStorefront(ShopifyAdminClient shopify, WooCommerceClient woo) : IStorefront
 {
     public Task AddTagAsync(Store store, long productId, string tag, CancellationToken cancellationToken) =>
         store.Platform == Platform.Shopify
-            ? ShopifyMutateAsync(store, "tagsAdd", "mutation tagsAdd($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags) { node { id } userErrors { field message } } }", new { id = ProductGid(productId), tags = new[] { tag } }, cancellationToken)
+            ? PlatformWrite.RunAsync(
+                async ct => (await ShopifyTagsAsync(store, productId, ct)).Contains(tag, StringComparer.OrdinalIgnoreCase),
+                ct => ShopifyMutateAsync(store, "tagsAdd", "mutation tagsAdd($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags) { node { id } userErrors { field message } } }", new { id = ProductGid(productId), tags = new[] { tag } }, ct),
+                cancellationToken)
             : WooSetTagAsync(store, productId, tag, add: true, cancellationToken);
 
     public Task RemoveTagAsync(Store store, long productId, string tag, CancellationToken cancellationToken) =>
         store.Platform == Platform.Shopify
-            ? ShopifyMutateAsync(store, "tagsRemove", "mutation tagsRemove($id: ID!, $tags: [String!]!) { tagsRemove(id: $id, tags: $tags) { node { id } userErrors { field message } } }", new { id = ProductGid(productId), tags = new[] { tag } }, cancellationToken)
+            ? PlatformWrite.RunAsync(
+                async ct => !(await ShopifyTagsAsync(store, productId, ct)).Contains(tag, StringComparer.OrdinalIgnoreCase),
+                ct => ShopifyMutateAsync(store, "tagsRemove", "mutation tagsRemove($id: ID!, $tags: [String!]!) { tagsRemove(id: $id, tags: $tags) { node { id } userErrors { field message } } }", new { id = ProductGid(productId), tags = new[] { tag } }, ct),
+                cancellationToken)
             : WooSetTagAsync(store, productId, tag, add: false, cancellationToken);
 
     public async Task<StorefrontChange?> PlanStopSellingAsync(Store store, VariantStock variant, CancellationToken cancellationToken)
@@ -93,7 +104,20 @@ public sealed class PlatformStorefront(ShopifyAdminClient shopify, WooCommerceCl
         return true;
     }
 
-    private Task SetAsync(Store store, StorefrontChange change, string value, CancellationToken cancellationToken) => change.Field switch
+    /// <summary>Sets the field; when the answer is lost, reads it back and sets it again only if it does not hold the value.</summary>
+    private Task SetAsync(Store store, StorefrontChange change, string value, CancellationToken cancellationToken) =>
+        PlatformWrite.RunAsync(async ct => await ReadBackAsync(store, change, ct) == value, ct => WriteAsync(store, change, value, ct), cancellationToken);
+
+    private async Task<string?> ReadBackAsync(Store store, StorefrontChange change, CancellationToken cancellationToken) => change.Field switch
+    {
+        "inventoryPolicy" => await ShopifyInventoryPolicyAsync(store, change.VariantId!.Value, cancellationToken),
+        "status" => await ShopifyStatusAsync(store, change.ProductId, cancellationToken),
+        "backorders" => Str(await woo.SendAsync(store, HttpMethod.Get, WooPath(change.ProductId, change.VariantId ?? change.ProductId), null, cancellationToken), "backorders"),
+        "catalog_visibility" => Str(await woo.SendAsync(store, HttpMethod.Get, $"products/{change.ProductId.ToString(CultureInfo.InvariantCulture)}", null, cancellationToken), "catalog_visibility"),
+        _ => throw new InvalidOperationException($"Unknown storefront change '{change.Field}'."),
+    };
+
+    private Task WriteAsync(Store store, StorefrontChange change, string value, CancellationToken cancellationToken) => change.Field switch
     {
         "inventoryPolicy" => SetInventoryPolicyAsync(store, change.ProductId, change.VariantId!.Value, value, cancellationToken),
         "status" => SetProductStatusAsync(store, change.ProductId, value, cancellationToken),
@@ -107,6 +131,21 @@ public sealed class PlatformStorefront(ShopifyAdminClient shopify, WooCommerceCl
     {
         var data = await shopify.GraphQLAsync(store, "query productStatus($id: ID!) { product(id: $id) { id status } }", new { id = ProductGid(productId) }, cancellationToken);
         return data.TryGetProperty("product", out var product) && product.ValueKind == JsonValueKind.Object ? Str(product, "status") : null;
+    }
+
+    private async Task<string?> ShopifyInventoryPolicyAsync(Store store, long variantId, CancellationToken cancellationToken)
+    {
+        var data = await shopify.GraphQLAsync(store, "query variantPolicy($id: ID!) { productVariant(id: $id) { id inventoryPolicy } }",
+            new { id = $"gid://shopify/ProductVariant/{variantId.ToString(CultureInfo.InvariantCulture)}" }, cancellationToken);
+        return data.TryGetProperty("productVariant", out var variant) && variant.ValueKind == JsonValueKind.Object ? Str(variant, "inventoryPolicy") : null;
+    }
+
+    private async Task<IReadOnlyList<string>> ShopifyTagsAsync(Store store, long productId, CancellationToken cancellationToken)
+    {
+        var data = await shopify.GraphQLAsync(store, "query productTags($id: ID!) { product(id: $id) { id tags } }", new { id = ProductGid(productId) }, cancellationToken);
+        return data.TryGetProperty("product", out var product) && product.ValueKind == JsonValueKind.Object && product.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array
+            ? [.. tags.EnumerateArray().Select(t => t.GetString()).OfType<string>()]
+            : [];
     }
 
     private Task SetInventoryPolicyAsync(Store store, long productId, long variantId, string policy, CancellationToken cancellationToken) =>
@@ -142,30 +181,35 @@ public sealed class PlatformStorefront(ShopifyAdminClient shopify, WooCommerceCl
         var has = tags.Any(x => string.Equals(x.Name, tag, StringComparison.OrdinalIgnoreCase));
         if (add == has) return;
 
-        if (add)
-        {
-            var tagId = await WooTagIdAsync(store, tag, cancellationToken);
-            await woo.SendAsync(store, HttpMethod.Put, path, new { tags = tags.Select(x => new { id = x.Id }).Append(new { id = tagId }).ToArray() }, cancellationToken);
-        }
-        else
-        {
-            await woo.SendAsync(store, HttpMethod.Put, path, new { tags = tags.Where(x => !string.Equals(x.Name, tag, StringComparison.OrdinalIgnoreCase)).Select(x => new { id = x.Id }).ToArray() }, cancellationToken);
-        }
+        object body = add
+            ? new { tags = tags.Select(x => new { id = x.Id }).Append(new { id = await WooTagIdAsync(store, tag, cancellationToken) }).ToArray() }
+            : new { tags = tags.Where(x => !string.Equals(x.Name, tag, StringComparison.OrdinalIgnoreCase)).Select(x => new { id = x.Id }).ToArray() };
+        await PlatformWrite.RunAsync(
+            async ct => WooHasTag(await woo.SendAsync(store, HttpMethod.Get, path, null, ct), tag) == add,
+            ct => woo.SendAsync(store, HttpMethod.Put, path, body, ct),
+            cancellationToken);
     }
+
+    private static bool WooHasTag(JsonElement product, string tag) =>
+        product.ValueKind == JsonValueKind.Object && product.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Array
+        && t.EnumerateArray().Any(x => string.Equals(Str(x, "name"), tag, StringComparison.OrdinalIgnoreCase));
 
     private async Task<long> WooTagIdAsync(Store store, string tag, CancellationToken cancellationToken)
     {
-        var found = await woo.SendAsync(store, HttpMethod.Get, $"products/tags?search={Uri.EscapeDataString(tag)}&per_page=100", null, cancellationToken);
-        if (found.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var existing in found.EnumerateArray())
-            {
-                if (string.Equals(Str(existing, "name"), tag, StringComparison.OrdinalIgnoreCase)) return existing.GetProperty("id").GetInt64();
-            }
-        }
+        if (await FindWooTagAsync(store, tag, cancellationToken) is { } existing) return existing;
+        var id = await PlatformWrite.RunAsync(
+            async ct => await FindWooTagAsync(store, tag, ct) is { } made ? Lookup.Found<long?>(made) : Lookup.NotFound<long?>(),
+            async ct => (long?)(await woo.SendAsync(store, HttpMethod.Post, "products/tags", new { name = tag }, ct)).GetProperty("id").GetInt64(),
+            cancellationToken);
+        return id ?? throw new PlatformException($"WooCommerce made no tag '{tag}' for store {store.Id}.", null, null, isTransient: true);
+    }
 
-        var created = await woo.SendAsync(store, HttpMethod.Post, "products/tags", new { name = tag }, cancellationToken);
-        return created.GetProperty("id").GetInt64();
+    private async Task<long?> FindWooTagAsync(Store store, string tag, CancellationToken cancellationToken)
+    {
+        var found = await woo.SendAsync(store, HttpMethod.Get, $"products/tags?search={Uri.EscapeDataString(tag)}&per_page=100", null, cancellationToken);
+        return found.ValueKind != JsonValueKind.Array
+            ? null
+            : found.EnumerateArray().Where(x => string.Equals(Str(x, "name"), tag, StringComparison.OrdinalIgnoreCase)).Select(x => (long?)x.GetProperty("id").GetInt64()).FirstOrDefault();
     }
 
     private static string WooPath(long? productId, long variantId) =>

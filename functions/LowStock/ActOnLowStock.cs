@@ -22,6 +22,7 @@ public sealed class ActOnLowStock(
     IWaitlistDemand waitlist,
     IStorefront storefront,
     IEmailSender email,
+    EmailRenderer renderer,
     EffectLedger ledger,
     EventPublisher publisher,
     IHttpClientFactory httpClients,
@@ -63,21 +64,14 @@ public sealed class ActOnLowStock(
 
     private async Task AlertAsync(Store store, VariantStock variant, StockTransition transition, LowStockOptions options, string key, CancellationToken cancellationToken)
     {
-        var model = new
+        var model = new LowStockAlertModel(variant.DisplayName, variant.Sku ?? "(no SKU)", transition.Available, transition.Threshold, transition.Location, variant.Url);
+        if (options.OpsContacts.Count > 0)
         {
-            name = variant.DisplayName,
-            sku = variant.Sku ?? "(no SKU)",
-            available = transition.Available,
-            threshold = transition.Threshold,
-            location = transition.Location,
-            url = variant.Url,
-            store = store.Id,
-        };
-        var subject = $"Low stock: {variant.DisplayName} ({transition.Available} left)";
-        foreach (var contact in options.OpsContacts)
-        {
-            await email.SendAsync(new EmailMessage(store.Id, $"low-stock:{key}:{contact.ToLowerInvariant()}", contact, subject,
-                LowStockTemplates.Alert.Render(model, html: true), LowStockTemplates.AlertText.Render(model)), cancellationToken);
+            var rendered = await renderer.RenderAsync(store.Id, LowStockEmails.Alert, new EmailSample(model), cancellationToken);
+            foreach (var contact in options.OpsContacts)
+            {
+                await email.SendAsync(new EmailMessage(store.Id, $"low-stock:{key}:{contact.ToLowerInvariant()}", contact, rendered.Subject, rendered.Html, rendered.Text), cancellationToken);
+            }
         }
 
         if (options.SlackWebhookUrl is { Length: > 0 } webhook)
@@ -85,7 +79,7 @@ public sealed class ActOnLowStock(
             await ledger.RunOnceAsync(store.Id, "low-stock-slack:" + key, async (_, ct) =>
             {
                 using var http = httpClients.CreateClient(nameof(ActOnLowStock));
-                using var response = await http.PostAsJsonAsync(webhook, new { text = LowStockTemplates.Slack.Render(model) }, ct);
+                using var response = await http.PostAsJsonAsync(webhook, new { text = LowStockEmails.SlackText(store.Id, model) }, ct);
                 response.EnsureSuccessStatusCode();
                 return ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
             }, cancellationToken);
@@ -129,18 +123,3 @@ public sealed class ActOnLowStock(
 /// <summary>Work item: build and send the supplier's purchase order from the lines gathered in the grouping window.</summary>
 // WARNING: message in flight on the supplier-orders queue. Add properties only.
 public sealed record SupplierOrderDue(string StoreId, string Supplier, string Seed, DateTimeOffset RequestedAt);
-
-internal static class LowStockTemplates
-{
-    public static readonly LiquidTemplate Alert = LiquidTemplate.Parse("""
-        <p><strong>{{ name }}</strong> (SKU {{ sku }}) is low on stock: {{ available }} left{% if location %} at location {{ location }}{% endif %} (threshold {{ threshold }}).</p>
-        {% if url %}<p><a href="{{ url }}">{{ url }}</a></p>{% endif %}
-        """);
-
-    public static readonly LiquidTemplate AlertText = LiquidTemplate.Parse("""
-        {{ name }} (SKU {{ sku }}) is low on stock: {{ available }} left{% if location %} at location {{ location }}{% endif %} (threshold {{ threshold }}).
-        {{ url }}
-        """);
-
-    public static readonly LiquidTemplate Slack = LiquidTemplate.Parse("Low stock in {{ store }}: {{ name }} (SKU {{ sku }}) has {{ available }} left{% if location %} at {{ location }}{% endif %} (threshold {{ threshold }}).");
-}

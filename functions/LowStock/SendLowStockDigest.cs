@@ -21,6 +21,7 @@ public sealed class SendLowStockDigest(
     SalesHistory sales,
     PurchaseOrders purchaseOrders,
     IEmailSender email,
+    EmailRenderer renderer,
     TimeProvider time,
     ILogger<SendLowStockDigest> logger)
 {
@@ -47,27 +48,27 @@ public sealed class SendLowStockDigest(
         if (DueDate(now, store.TimeZone, options.DigestTime) is not { } date) return null;
 
         var inventory = inventorySettings.For(store.Id);
-        var items = new List<object>();
+        var items = new List<LowStockDigestItem>();
         await foreach (var variant in view.LowOrSoldOutAsync(store.Id, cancellationToken))
         {
             var available = variant.Available(inventory.OnlineLocations) ?? 0;
             var velocity = await sales.UnitsPerDayAsync(store.Id, variant.VariantId, inventory.VelocityWindow, now, cancellationToken);
             var cover = ReorderCalculator.DaysOfCoverLeft(available, velocity);
-            items.Add(new { name = variant.DisplayName, sku = variant.Sku ?? "", available, soldOut = variant.State.SoldOut, cover = cover is { } c ? c.ToString("0.#", CultureInfo.InvariantCulture) : "–" });
+            items.Add(new LowStockDigestItem(variant.DisplayName, variant.Sku ?? "", available, variant.State.SoldOut, cover is { } c ? c.ToString("0.#", CultureInfo.InvariantCulture) : "–"));
         }
 
-        var orders = new List<object>();
+        var orders = new List<LowStockDigestOrder>();
         await foreach (var order in purchaseOrders.OpenAsync(store.Id, cancellationToken))
         {
-            orders.Add(new { id = order.Id, supplier = order.Supplier, created = order.CreatedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), lines = string.Join(", ", order.Lines.Select(l => $"{l.Sku} × {l.Quantity}")) });
+            orders.Add(new LowStockDigestOrder(order.Id, order.Supplier, order.CreatedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), string.Join(", ", order.Lines.Select(l => $"{l.Sku} × {l.Quantity}"))));
         }
 
-        var model = new { store = store.Id, date = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), items, orders };
+        var model = new LowStockDigestModel(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), items, orders);
+        var rendered = await renderer.RenderAsync(store.Id, LowStockEmails.Digest, new EmailSample(model), cancellationToken);
         foreach (var contact in options.OpsContacts)
         {
             await email.SendAsync(new EmailMessage(store.Id, $"low-stock-digest:{date:yyyy-MM-dd}:{contact.ToLowerInvariant()}", contact,
-                $"Stock digest {date:yyyy-MM-dd}: {items.Count} low, {orders.Count} open purchase order(s)",
-                DigestTemplates.Html.Render(model, html: true), DigestTemplates.Text.Render(model)), cancellationToken);
+                rendered.Subject, rendered.Html, rendered.Text), cancellationToken);
         }
 
         logger.LogInformation("Store {StoreId}: stock digest for {Date} sent ({Items} items, {Orders} open orders)", store.Id, date, items.Count, orders.Count);
@@ -85,26 +86,4 @@ public sealed class SendLowStockDigest(
         var due = new DateTimeOffset(dueLocal, zone.GetUtcOffset(dueLocal));
         return now >= due && now - due < LatestSend ? date : null;
     }
-}
-
-internal static class DigestTemplates
-{
-    public static readonly LiquidTemplate Html = LiquidTemplate.Parse("""
-        <h2>Stock digest for {{ store }}, {{ date }}</h2>
-        {% if items.size > 0 %}<table border="1" cellpadding="4" cellspacing="0">
-        <tr><th>Item</th><th>SKU</th><th>Available</th><th>Days of cover</th></tr>
-        {% for item in items %}<tr><td>{{ item.name }}{% if item.sold_out %} (sold out){% endif %}</td><td>{{ item.sku }}</td><td align="right">{{ item.available }}</td><td align="right">{{ item.cover }}</td></tr>
-        {% endfor %}</table>{% else %}<p>No item is low on stock.</p>{% endif %}
-        <h3>Open purchase orders</h3>
-        {% if orders.size > 0 %}<ul>{% for order in orders %}<li>{{ order.id }} – {{ order.supplier }} ({{ order.created }}): {{ order.lines }}</li>{% endfor %}</ul>{% else %}<p>None.</p>{% endif %}
-        """);
-
-    public static readonly LiquidTemplate Text = LiquidTemplate.Parse("""
-        Stock digest for {{ store }}, {{ date }}
-        {% for item in items %}- {{ item.name }} ({{ item.sku }}): {{ item.available }} available, {{ item.cover }} days of cover{% if item.sold_out %}, sold out{% endif %}
-        {% endfor %}
-        Open purchase orders:
-        {% for order in orders %}- {{ order.id }} {{ order.supplier }} ({{ order.created }}): {{ order.lines }}
-        {% endfor %}
-        """);
 }

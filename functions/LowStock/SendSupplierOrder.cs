@@ -20,6 +20,7 @@ public sealed class SendSupplierOrder(
     StoreSettings<LowStockOptions> settings,
     StoreRegistry stores,
     IEmailSender email,
+    EmailRenderer renderer,
     ILogger<SendSupplierOrder> logger)
 {
     [Function(nameof(SendSupplierOrder))]
@@ -43,16 +44,14 @@ public sealed class SendSupplierOrder(
             return;
         }
 
-        var model = new
-        {
-            id = order.Id,
-            supplier = string.IsNullOrEmpty(supplier.Name) ? message.Supplier : supplier.Name,
-            store = store.Id,
-            date = order.CreatedAt.ToOffset(store.TimeZone.GetUtcOffset(order.CreatedAt)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            lines = order.Lines.Select(l => new { sku = l.Sku, name = l.Name, quantity = l.Quantity }).ToList(),
-        };
-        await email.SendAsync(new EmailMessage(store.Id, "purchase-order:" + order.Id, supplier.Email, $"Purchase order {order.Id} from {store.Id}",
-            PurchaseOrderTemplates.Html.Render(model, html: true), PurchaseOrderTemplates.Text.Render(model))
+        var supplierName = string.IsNullOrEmpty(supplier.Name) ? message.Supplier : supplier.Name;
+        var model = new PurchaseOrderEmailModel(
+            order.Id,
+            supplierName,
+            order.CreatedAt.ToOffset(store.TimeZone.GetUtcOffset(order.CreatedAt)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            [.. order.Lines.Select(l => new PurchaseOrderEmailLine(l.Sku, l.Name, l.Quantity))]);
+        var rendered = await renderer.RenderAsync(store.Id, LowStockEmails.PurchaseOrder, new EmailSample(model, supplierName), cancellationToken);
+        await email.SendAsync(new EmailMessage(store.Id, "purchase-order:" + order.Id, supplier.Email, rendered.Subject, rendered.Html, rendered.Text)
         {
             Attachments = [new EmailAttachment($"{order.Id}.csv", "text/csv", Csv(order))],
         }, cancellationToken);
@@ -76,26 +75,4 @@ public sealed class SendSupplierOrder(
         if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@') value = "'" + value;
         return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
-}
-
-internal static class PurchaseOrderTemplates
-{
-    public static readonly LiquidTemplate Html = LiquidTemplate.Parse("""
-        <p>Dear {{ supplier }},</p>
-        <p>Please supply the following for purchase order <strong>{{ id }}</strong> ({{ date }}):</p>
-        <table border="1" cellpadding="4" cellspacing="0">
-        <tr><th>SKU</th><th>Description</th><th>Quantity</th></tr>
-        {% for line in lines %}<tr><td>{{ line.sku }}</td><td>{{ line.name }}</td><td align="right">{{ line.quantity }}</td></tr>
-        {% endfor %}</table>
-        <p>The same lines are attached as CSV. Please quote {{ id }} on the delivery.</p>
-        """);
-
-    public static readonly LiquidTemplate Text = LiquidTemplate.Parse("""
-        Dear {{ supplier }},
-
-        Please supply the following for purchase order {{ id }} ({{ date }}):
-        {% for line in lines %}- {{ line.sku }} {{ line.name }}: {{ line.quantity }}
-        {% endfor %}
-        The same lines are attached as CSV. Please quote {{ id }} on the delivery.
-        """);
 }

@@ -17,6 +17,7 @@ public sealed class ActOnSoldOut(
     SoldOutEpisodes episodes,
     IStorefront storefront,
     IEmailSender email,
+    EmailRenderer renderer,
     ILogger<ActOnSoldOut> logger) : IStockTransitionHandler
 {
     public Task HandleAsync(Store store, VariantStock variant, StockTransition transition, CancellationToken cancellationToken) =>
@@ -74,11 +75,14 @@ public sealed class ActOnSoldOut(
             }
         }
 
-        var model = new { name = variant.DisplayName, sku = variant.Sku ?? "(no SKU)", url = variant.Url, store = store.Id };
-        foreach (var contact in options.MarketingContacts)
+        if (options.MarketingContacts.Count > 0)
         {
-            await email.SendAsync(new EmailMessage(store.Id, $"sold-out:{transition.Key(variant.Key)}:{contact.ToLowerInvariant()}", contact,
-                $"Sold out: {variant.DisplayName} – please pause ads", SoldOutTemplates.PauseHtml.Render(model, html: true), SoldOutTemplates.PauseText.Render(model)), cancellationToken);
+            var pause = await renderer.RenderAsync(store.Id, SoldOutEmails.SoldOut, new EmailSample(new SoldOutEmailModel(variant.DisplayName, variant.Sku ?? "(no SKU)", variant.Url, null)), cancellationToken);
+            foreach (var contact in options.MarketingContacts)
+            {
+                await email.SendAsync(new EmailMessage(store.Id, $"sold-out:{transition.Key(variant.Key)}:{contact.ToLowerInvariant()}", contact,
+                    pause.Subject, pause.Html, pause.Text), cancellationToken);
+            }
         }
 
         if (options.MarketingContacts.Count > 0 && row.GetBoolean("MarketingNotified") != true) await episodes.SetAsync(row, "MarketingNotified", true, cancellationToken);
@@ -122,20 +126,12 @@ public sealed class ActOnSoldOut(
 
         if (row.GetBoolean("MarketingNotified") == true)
         {
-            var model = new { name = variant.DisplayName, sku = variant.Sku ?? "(no SKU)", url = variant.Url, store = store.Id, available = transition.Available };
+            var resume = await renderer.RenderAsync(store.Id, SoldOutEmails.BackInStock, new EmailSample(new SoldOutEmailModel(variant.DisplayName, variant.Sku ?? "(no SKU)", variant.Url, transition.Available)), cancellationToken);
             foreach (var contact in options.MarketingContacts)
             {
                 await email.SendAsync(new EmailMessage(store.Id, $"back-in-stock:{transition.Key(variant.Key)}:{contact.ToLowerInvariant()}", contact,
-                    $"Back in stock: {variant.DisplayName} – ads can resume", SoldOutTemplates.ResumeHtml.Render(model, html: true), SoldOutTemplates.ResumeText.Render(model)), cancellationToken);
+                    resume.Subject, resume.Html, resume.Text), cancellationToken);
             }
         }
     }
-}
-
-internal static class SoldOutTemplates
-{
-    public static readonly LiquidTemplate PauseHtml = LiquidTemplate.Parse("""<p><strong>{{ name }}</strong> (SKU {{ sku }}) is sold out in {{ store }}. Please pause ads that point to it until it is back in stock.</p>{% if url %}<p><a href="{{ url }}">{{ url }}</a></p>{% endif %}""");
-    public static readonly LiquidTemplate PauseText = LiquidTemplate.Parse("{{ name }} (SKU {{ sku }}) is sold out in {{ store }}. Please pause ads that point to it until it is back in stock. {{ url }}");
-    public static readonly LiquidTemplate ResumeHtml = LiquidTemplate.Parse("""<p><strong>{{ name }}</strong> (SKU {{ sku }}) is back in stock in {{ store }} ({{ available }} available). Ads can resume.</p>{% if url %}<p><a href="{{ url }}">{{ url }}</a></p>{% endif %}""");
-    public static readonly LiquidTemplate ResumeText = LiquidTemplate.Parse("{{ name }} (SKU {{ sku }}) is back in stock in {{ store }} ({{ available }} available). Ads can resume. {{ url }}");
 }

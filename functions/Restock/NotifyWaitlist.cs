@@ -1,123 +1,100 @@
 using System.Globalization;
-using Automation.Effects;
-using Automation.Email;
-using Automation.Events;
-using Automation.Runtime;
-using Automation.Inventory;
-using Automation.Stores;
-
-using Azure.Storage.Queues.Models;
+using Automation.Flows;
+using Automation.Restock.Activities;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
 
 namespace Automation.Restock;
 
-/// <summary>Work item: tell the next batch of a variant's waitlist, for one restock episode.</summary>
-// WARNING: message in flight on the waitlist-batches queue. Add properties only.
-public sealed record WaitlistBatchDue(string StoreId, long VariantId, int Episode, int Batch);
-
-/// <summary>
-/// Trigger: a variant came back in stock (0 → more). Action: start telling its waitlist, batch by batch.
-/// Runs after the out-of-stock automation has put the product back on sale (handlers run in registration order).
-/// </summary>
-public sealed class ActOnBackInStock(EffectLedger ledger, EventPublisher publisher) : IStockTransitionHandler
+/// <summary>One restock's run through a variant's waitlist, and how far it got (carried from batch to batch).</summary>
+// WARNING: the input of running NotifyWaitlistV1 instances, and of each of their ContinueAsNew. Add properties only.
+public sealed record WaitlistRun(string StoreId, long VariantId, int Episode, DateTimeOffset StartedAt)
 {
-    public async Task HandleAsync(Store store, VariantStock variant, StockTransition transition, CancellationToken cancellationToken)
-    {
-        if (transition is not { Kind: StockTransitionKind.BackInStock, Location: null }) return;
-        await ledger.RunOnceAsync(store.Id, "waitlist-start:" + transition.Key(variant.Key), async (_, ct) =>
-        {
-            await publisher.SendAsync(RestockRegistration.BatchesQueue, new WaitlistBatchDue(store.Id, variant.VariantId, transition.Episode, 1), null, ct);
-            return "queued";
-        }, cancellationToken);
-    }
+    public int Batch { get; init; } = 1;
+
+    /// <summary>Subscribers told by the batches before this one.</summary>
+    public int Told { get; init; }
+
+    /// <summary>The flow's history so far, so the operator sees every batch although each starts a new execution.</summary>
+    public IReadOnlyList<FlowHistoryEntry> History { get; init; } = [];
+
+    /// <summary>One instance per variant and restock episode: starting it twice is starting it once.</summary>
+    public static string InstanceIdFor(string storeId, long variantId, int episode) =>
+        string.Create(CultureInfo.InvariantCulture, $"waitlist-{storeId}-{variantId}-{episode}");
 }
 
 /// <summary>
-/// Trigger: <c>waitlist-batches</c>. Condition: the variant is still in stock, in the same restock episode (re-checked
-/// before every batch; a sell-out stops the run and the next restock resumes where it ended).
-/// Action: email the next subscribers first-come first-served, as many as the stock allows (× subscribers per unit),
-/// each exactly once (the email's idempotency key is the subscription), then wait the interval and do the next batch.
+/// Back in stock, as the merchant would draw it: re-check the stock → tell the next subscribers, as many as the stock
+/// can serve → wait the batch interval → again, until everyone waiting has been told, the variant sold out again (the
+/// next restock resumes where this ended: subscribers already told are off the list) or a newer restock took over.
+/// Started by <see cref="ActOnBackInStock"/>.
 /// </summary>
-public sealed class NotifyWaitlistBatch(
-    StoreRegistry stores,
-    InventoryView view,
-    Waitlist waitlist,
-    StoreSettings<InventoryOptions> inventorySettings,
-    StoreSettings<RestockOptions> settings,
-    IEmailSender email,
-    EffectLedger ledger,
-    EventPublisher publisher,
-    ILogger<NotifyWaitlistBatch> logger)
+/// <remarks>
+/// Versioned by name: in-flight instances replay the code they started with, so a change to the order or kind of
+/// steps is a new <c>NotifyWaitlistV2</c>, and V1 stays until its last instance has ended.
+/// </remarks>
+public static class NotifyWaitlist
 {
-    [Function(nameof(NotifyWaitlistBatch))]
-    public Task Run([QueueTrigger(RestockRegistration.BatchesQueue)] QueueMessage message, CancellationToken cancellationToken) =>
-        HandleAsync(message.Read<WaitlistBatchDue>(), cancellationToken);
+    public const string Flow = "back-in-stock";
 
-    private async Task HandleAsync(WaitlistBatchDue message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rides out an SMTP or storage outage, or an effect another copy holds (its lease), of about half an hour: 11 retries
+    /// 5 s, 10 s, 20 s … apart, at most 5 minutes apart. The flow is never stranded by a short outage.
+    /// </summary>
+    public static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 12, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5)));
+
+    [Function(nameof(NotifyWaitlistV1))]
+    public static async Task NotifyWaitlistV1([OrchestrationTrigger] TaskOrchestrationContext context)
     {
-        var store = stores.Find(message.StoreId) ?? throw new PermanentFailureException($"Unknown store '{message.StoreId}'.");
-        var options = settings.For(store.Id);
-        var variant = await view.GetAsync(store.Id, message.VariantId, cancellationToken);
-        var available = variant?.Available(inventorySettings.For(store.Id).OnlineLocations) ?? 0;
-        if (variant is null || variant.State.SoldOut || variant.State.SoldOutEpisode != message.Episode || available <= 0)
+        var run = context.GetInput<WaitlistRun>() ?? throw new InvalidOperationException($"{nameof(NotifyWaitlistV1)} needs a {nameof(WaitlistRun)} input.");
+        var journal = new FlowJournal(context, run.StoreId, Flow, version: 1, run.StartedAt, run.History);
+        var step = string.Create(CultureInfo.InvariantCulture, $"batch {run.Batch}");
+        try
         {
-            logger.LogInformation("Store {StoreId} variant {VariantId}: waitlist run of episode {Episode} stops at batch {Batch} (sold out again or a newer restock)", store.Id, message.VariantId, message.Episode, message.Batch);
-            return;
+            // Re-check: still on sale, in the restock this run serves.
+            var stock = await context.CallActivityAsync<WaitlistStock>(nameof(CheckWaitlistStock), new WaitlistVariant(run.StoreId, run.VariantId), Retry);
+            if (stock.StopReason(run.Episode) is { } stop)
+            {
+                Exit(journal, step, run, stop);
+                return;
+            }
+
+            // Tell the next subscribers, as many as the stock can serve.
+            var size = stock.Pacing.BatchSizeFor(stock.Available);
+            var batch = await context.CallActivityAsync<WaitlistBatchResult>(nameof(NotifyNextWaitlistBatch), new WaitlistBatch(run.StoreId, run.VariantId, run.Episode, run.Batch, size), Retry);
+            if (batch.StoppedBecause is { } stopped)
+            {
+                Exit(journal, step, run, stopped);
+                return;
+            }
+
+            var told = run.Told + batch.Told;
+            journal.Record(step, "Done", string.Create(CultureInfo.InvariantCulture, $"told {batch.Told} of a batch of {size} ({stock.Available} in stock); {told} in all"));
+            if (batch.Told < size)
+            {
+                journal.End(FlowState.Completed, string.Create(CultureInfo.InvariantCulture, $"everyone waiting was told ({told})"));
+                return;
+            }
+
+            // Wait, so the stock can sell before more people hear; then the next batch, in a fresh execution (short history).
+            var next = context.CurrentUtcDateTime + stock.Pacing.BatchInterval;
+            journal.Waiting("wait for the next batch", new DateTimeOffset(next, TimeSpan.Zero));
+            await context.CreateTimer(next, CancellationToken.None);
+            context.ContinueAsNew(run with { Batch = run.Batch + 1, Told = told, History = journal.Progress.History });
         }
-
-        var size = (int)Math.Min(options.MaxBatchSize, Math.Ceiling(available * options.SubscribersPerUnit));
-        var batch = await waitlist.NextAsync(store.Id, variant.VariantId, size, cancellationToken);
-        await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = options.SendConcurrency, CancellationToken = cancellationToken }, async (entry, ct) =>
+        catch (TaskFailedException failed)
         {
-            await email.SendAsync(Message(store, variant, entry, options), ct);
-            await waitlist.RemoveAsync(entry, "Notified", ct);
-        });
-        logger.LogInformation("Store {StoreId} variant {VariantId}: waitlist batch {Batch} told {Count} subscriber(s) ({Available} available)", store.Id, variant.VariantId, message.Batch, batch.Count, available);
-
-        if (batch.Count < size) return; // The list is empty.
-        await ledger.RunOnceAsync(store.Id, $"waitlist-batch:{variant.Key}:{message.Episode}:{message.Batch + 1}", async (_, ct) =>
-        {
-            await publisher.SendAsync(RestockRegistration.BatchesQueue, message with { Batch = message.Batch + 1 }, options.BatchInterval, ct);
-            return "queued";
-        }, cancellationToken);
+            // Retries exhausted. Only the error's type: messages can carry an address (e.g. an SMTP rejection).
+            journal.Record(step, "Failed", failed.FailureDetails.ErrorType);
+            journal.End(FlowState.Failed, $"{failed.TaskName} kept failing; the next restock resumes where this run ended");
+            throw;
+        }
     }
 
-    private static EmailMessage Message(Store store, VariantStock variant, WaitlistEntry entry, RestockOptions options)
+    private static void Exit(FlowJournal journal, string step, WaitlistRun run, string reason)
     {
-        var unsubscribe = options.PublicBaseUrl is { Length: > 0 } baseUrl ? WaitlistEndpoints.UnsubscribeUrl(baseUrl, entry) : null;
-        var url = variant.Url is null ? null
-            : store.Platform == Platform.Shopify && variant.ProductId != variant.VariantId ? $"{variant.Url}?variant={variant.VariantId.ToString(CultureInfo.InvariantCulture)}" : variant.Url;
-        var model = new { name = variant.DisplayName, url, unsubscribe, first_name = entry.FirstName };
-        var headers = new Dictionary<string, string>();
-        if (unsubscribe is not null)
-        {
-            headers["List-Unsubscribe"] = $"<{unsubscribe}>";
-            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
-        }
-
-        // WARNING: this key is what makes each subscriber hear once; changing it would re-send to everyone in flight.
-        return new EmailMessage(store.Id, $"waitlist:{Waitlist.Partition(store.Id, variant.VariantId)}:{entry.RowKey}", entry.Email,
-            $"{variant.DisplayName} is back in stock", WaitlistTemplates.Html.Render(model, html: true), WaitlistTemplates.Text.Render(model))
-        {
-            Headers = headers,
-        };
+        journal.Record(step, "Stopped", reason);
+        journal.End(FlowState.Exited, string.Create(CultureInfo.InvariantCulture, $"{reason} ({run.Told} told)"));
     }
-}
-
-internal static class WaitlistTemplates
-{
-    public static readonly LiquidTemplate Html = LiquidTemplate.Parse("""
-        <p>{% if first_name %}Hi {{ first_name }},{% else %}Hi,{% endif %}</p>
-        <p><strong>{{ name }}</strong> is back in stock. Stock is limited, so we are telling the waitlist in order of signup.</p>
-        {% if url %}<p><a href="{{ url }}">Buy {{ name }}</a></p>{% endif %}
-        {% if unsubscribe %}<p style="font-size:small"><a href="{{ unsubscribe }}">Unsubscribe</a> from this product's waitlist.</p>{% endif %}
-        """);
-
-    public static readonly LiquidTemplate Text = LiquidTemplate.Parse("""
-        {% if first_name %}Hi {{ first_name }},{% else %}Hi,{% endif %}
-
-        {{ name }} is back in stock. Stock is limited, so we are telling the waitlist in order of signup.
-        {% if url %}Buy it here: {{ url }}{% endif %}
-        {% if unsubscribe %}Unsubscribe: {{ unsubscribe }}{% endif %}
-        """);
 }

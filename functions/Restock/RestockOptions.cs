@@ -30,7 +30,7 @@ public sealed class RestockOptions
     {
         if (SubscribersPerUnit is <= 0 or > 1000) yield return $"{where}:SubscribersPerUnit must be more than 0 and at most 1000.";
         if (MaxBatchSize is < 1 or > 100_000) yield return $"{where}:MaxBatchSize must be 1 to 100000.";
-        if (BatchInterval < TimeSpan.Zero || BatchInterval > TimeSpan.FromDays(6)) yield return $"{where}:BatchInterval must be between 0 and 6 days (a queue message's longest delay is 7).";
+        if (BatchInterval < TimeSpan.Zero || BatchInterval > TimeSpan.FromDays(30)) yield return $"{where}:BatchInterval must be between 0 and 30 days.";
         if (SendConcurrency is < 1 or > 64) yield return $"{where}:SendConcurrency must be 1 to 64.";
         if (PublicBaseUrl is { Length: > 0 } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))
             yield return $"{where}:PublicBaseUrl must be an absolute http(s) URL.";

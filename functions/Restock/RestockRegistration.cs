@@ -6,8 +6,6 @@ namespace Automation.Restock;
 
 public static class RestockRegistration
 {
-    public const string BatchesQueue = "waitlist-batches";
-
     public static IServiceCollection AddRestock(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddStoreSettings<RestockOptions>(configuration, RestockOptions.Section, (o, where) => o.Validate(where));

@@ -95,6 +95,23 @@ public sealed class Waitlist(StorageClients storage, TimeProvider time) : IWaitl
         return list;
     }
 
+    /// <summary>
+    /// The subscribers still waiting up to and including <paramref name="lastRowKey"/>, oldest first: what is left of a
+    /// batch whose members were chosen earlier (later signups sort after it and are not included).
+    /// </summary>
+    public async Task<IReadOnlyList<WaitlistEntry>> WaitingThroughAsync(string storeId, long variantId, string lastRowKey, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        var list = new List<WaitlistEntry>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition(storeId, variantId)} and RowKey ge 'q|' and RowKey le {lastRowKey}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "Email", "Token", "SubscribedAt", "FirstName"], cancellationToken: cancellationToken))
+        {
+            list.Add(new WaitlistEntry(storeId, variantId, row.RowKey, row.GetString("Email") ?? "", row.GetString("Token") ?? "", row.GetDateTimeOffset("SubscribedAt") ?? default, row.GetString("FirstName")));
+        }
+
+        return list;
+    }
+
     /// <summary>Takes a subscriber off the list once told (or unsubscribed); the email index says which.</summary>
     public async Task RemoveAsync(WaitlistEntry entry, string status, CancellationToken cancellationToken)
     {

@@ -6,13 +6,14 @@ using Automation.Stores;
 using Automation.Storage;
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace Automation.Returns;
 
 /// <summary>
 /// Queue <c>return-events</c>. Trigger: Shopify's <c>returns/request</c> (a customer asked in Shopify's own return
-/// flow). The order is read from Shopify, the rules decide, and the decision is carried out at once. Also: refunds
-/// are noted on their returns, and a customer's redaction erases their returns and labels.
+/// flow). The order is read from Shopify, the rules decide, and the decision's <c>CarryOutReturnV1</c> orchestration
+/// starts. Also: refunds are noted on their returns, and a customer's redaction erases their returns and labels.
 /// </summary>
 public sealed class HandleReturnEvent(
     StoreRegistry stores,
@@ -24,18 +25,18 @@ public sealed class HandleReturnEvent(
     ILogger<HandleReturnEvent> logger)
 {
     [Function(nameof(HandleReturnEvent))]
-    public Task Run([QueueTrigger(QueueNames.ReturnEvents)] QueueMessage message, CancellationToken cancellationToken) =>
-        HandleAsync(message.Read<StoreEvent>(), cancellationToken);
+    public Task Run([QueueTrigger(QueueNames.ReturnEvents)] QueueMessage message, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
+        HandleAsync(message.Read<StoreEvent>(), durable, cancellationToken);
 
-    private Task HandleAsync(StoreEvent message, CancellationToken cancellationToken) => message switch
+    private Task HandleAsync(StoreEvent message, DurableTaskClient durable, CancellationToken cancellationToken) => message switch
     {
-        ReturnRequested requested => OnReturnRequestedAsync(requested, cancellationToken),
+        ReturnRequested requested => OnReturnRequestedAsync(requested, durable, cancellationToken),
         RefundCreated refund => OnRefundCreatedAsync(refund, cancellationToken),
         CustomerRedactRequested redact => OnCustomerRedactAsync(redact, cancellationToken),
         _ => Ignore(message),
     };
 
-    private async Task OnReturnRequestedAsync(ReturnRequested requested, CancellationToken cancellationToken)
+    private async Task OnReturnRequestedAsync(ReturnRequested requested, DurableTaskClient durable, CancellationToken cancellationToken)
     {
         if (stores.Find(requested.StoreId) is not { AutomationsEnabled: true } store || policies.For(store.Id) is null)
         {
@@ -62,8 +63,9 @@ public sealed class HandleReturnEvent(
 
         var (returnCase, _) = await handler.DecideAsync(store, order, request, order.Email, cancellationToken);
 
-        // Carried out here, not queued again: this message is retried until every effect is done, each once.
-        await handler.CarryOutAsync(store, returnCase, cancellationToken);
+        // Also when the case was recorded by an earlier attempt of this message that died before starting the flow.
+        if (await StartReturnFlow.ForDecidedAsync(durable, store.Id, returnCase.Rma, cancellationToken))
+            logger.LogInformation("Return {ReturnId} for store {StoreId} is {Rma}: {Outcome}; flow started", requested.ReturnId, store.Id, returnCase.Rma, returnCase.Decision.Outcome);
     }
 
     private async Task OnRefundCreatedAsync(RefundCreated refund, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ using Azure.Data.Tables;
 namespace Automation.Returns;
 
 /// <summary>Everything about one return: what was asked, the order as the platform showed it, and the decision.</summary>
-// WARNING: stored as JSON in the Returns table and read back by CarryOutReturnDecision; add properties, never rename.
+// WARNING: stored as JSON in the Returns table and read back by the return flow's activities; add properties, never rename.
 public sealed record ReturnCase
 {
     public required string StoreId { get; init; }
@@ -34,6 +34,15 @@ public sealed record ReturnCase
 public sealed class ReturnCases(StorageClients storage)
 {
     public const string Table = "Returns";
+
+    /// <summary>Row <c>Status</c>: decided, its flow still running.</summary>
+    public const string Decided = "Decided";
+
+    /// <summary>Row <c>Status</c>: every step of the decision carried out.</summary>
+    public const string Done = "Done";
+
+    /// <summary>Row <c>Status</c>: the flow stopped before the end; <c>Problem</c> says where and why.</summary>
+    public const string NeedsAttention = "NeedsAttention";
 
     /// <summary>A short, readable, deterministic RMA: <c>RMA-</c> and eight Crockford base-32 characters.</summary>
     public static string RmaFor(string storeId, string requestKey)
@@ -71,7 +80,7 @@ public sealed class ReturnCases(StorageClients storage)
         var row = new TableEntity(returnCase.StoreId, returnCase.Rma)
         {
             ["Case"] = System.Text.Json.JsonSerializer.Serialize(returnCase, Json.Options),
-            ["Status"] = "Decided",
+            ["Status"] = Decided,
             ["Outcome"] = returnCase.Decision.Outcome.ToString(),
             ["Rule"] = returnCase.Decision.Rule,
             ["Reason"] = returnCase.Decision.Reason,
@@ -99,7 +108,7 @@ public sealed class ReturnCases(StorageClients storage)
         var update = new TableEntity(decided.StoreId, decided.Rma)
         {
             ["Case"] = System.Text.Json.JsonSerializer.Serialize(decided, Json.Options),
-            ["Status"] = "Decided",
+            ["Status"] = Decided,
             ["Outcome"] = decided.Decision.Outcome.ToString(),
             ["Rule"] = decided.Decision.Rule,
             ["Reason"] = decided.Decision.Reason,
@@ -123,7 +132,7 @@ public sealed class ReturnCases(StorageClients storage)
             ? TableClient.CreateQueryFilter($"PartitionKey eq {storeId}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and Outcome eq {outcome}");
         var rows = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Status", "Outcome", "Rule", "Reason", "OrderId", "CreatedAt", "RefundedAt"], cancellationToken: cancellationToken))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Status", "Problem", "Outcome", "Rule", "Reason", "OrderId", "CreatedAt", "RefundedAt"], cancellationToken: cancellationToken))
         {
             rows.Add(row);
         }
@@ -135,6 +144,21 @@ public sealed class ReturnCases(StorageClients storage)
     {
         var table = await storage.TableAsync(Table);
         await table.UpdateEntityAsync(new TableEntity(storeId, rma) { ["Status"] = status }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    /// <summary>The row's <c>Status</c> (<see cref="Decided"/>, <see cref="Done"/>, <see cref="NeedsAttention"/>), or null if there is no row.</summary>
+    public async Task<string?> GetStatusAsync(string storeId, string rma, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(storeId, rma, ["Status"], cancellationToken);
+        return row.HasValue ? row.Value!.GetString("Status") : null;
+    }
+
+    /// <summary>Marks a return whose flow stopped, with what stopped it, for the operator's list.</summary>
+    public async Task FlagAsync(string storeId, string rma, string problem, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(Table);
+        await table.UpdateEntityAsync(new TableEntity(storeId, rma) { ["Status"] = NeedsAttention, ["Problem"] = problem }, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
     /// <summary>Returns this customer asked for since <paramref name="since"/> (any outcome).</summary>

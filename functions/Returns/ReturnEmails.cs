@@ -1,122 +1,138 @@
 using Automation.Email;
+using Automation.Stores;
 
 namespace Automation.Returns;
 
-/// <summary>The customer's and the warehouse's emails, as Liquid templates (our subset, see Email/LiquidTemplate).</summary>
+/// <summary>
+/// The customer's email about a decision (one template per outcome) and the warehouse's notice, rendered from
+/// <c>Templates/return-*.liquid</c> or the store's overrides.
+/// </summary>
 public static class ReturnEmails
 {
-    private static readonly LiquidTemplate CustomerHtml = LiquidTemplate.Parse("""
-        <p>Hello {{ name | default: "there" }},</p>
-        {% if approved %}<p><strong>Your return {{ rma }} for order {{ order }} is approved.</strong></p>
-        {% elsif keep_it %}<p><strong>Good news: keep the items from order {{ order }}.</strong></p>
-        {% elsif review %}<p><strong>We have your return request {{ rma }} for order {{ order }}.</strong></p>
-        {% else %}<p><strong>We cannot accept the return you asked for on order {{ order }}.</strong></p>
-        {% endif %}
-        <p>{{ reason }}</p>
-        <ul>{% for item in items %}<li>{{ item.quantity }} × {{ item.title }}</li>{% endfor %}</ul>
-        {% if approved %}
-        <p>Return fee: {{ fee | money: currency }}.</p>
-        <p>Your return label is attached. You can also <a href="{{ label_url }}">download the label</a> (the link works until {{ label_expires | date: "yyyy-MM-dd" }}).
-        Print it, stick it on the parcel and send it to {{ warehouse }}. Tracking number: {{ tracking }}.</p>
-        {% endif %}
-        {% if shipping_code %}<p>Your replacement ships free: use the code <strong>{{ shipping_code }}</strong> at checkout (valid until {{ shipping_code_expires | date: "yyyy-MM-dd" }}).</p>{% endif %}
-        <p>Reference: {{ rma }}</p>
-        """);
+    public const string Approved = "return-approved";
+    public const string KeepIt = "return-keep-it";
+    public const string Reviewing = "return-reviewing";
+    public const string Declined = "return-declined";
+    public const string WarehouseNotice = "return-warehouse-notice";
 
-    private static readonly LiquidTemplate CustomerText = LiquidTemplate.Parse("""
-        Hello {{ name | default: "there" }},
+    public static IReadOnlyList<EmailTemplateDefinition> Templates =>
+    [
+        new(Approved, "To the customer: the return is approved; the label is attached and linked, with the fee if any.", EmailAudience.Customer, s => CustomerSample(s, ReturnOutcome.Approved)),
+        new(KeepIt, "To the customer: the return is approved and the items are theirs to keep (cheaper than shipping back).", EmailAudience.Customer, s => CustomerSample(s, ReturnOutcome.KeepIt)),
+        new(Reviewing, "To the customer: the return is held for the team to check, with the reason.", EmailAudience.Customer, s => CustomerSample(s, ReturnOutcome.ManualReview)),
+        new(Declined, "To the customer: the return cannot be accepted, with the reason.", EmailAudience.Customer, s => CustomerSample(s, ReturnOutcome.Declined)),
+        new(WarehouseNotice, "To the receiving warehouse: a return is on its way (RMA, tracking, items and reasons; no customer details).", EmailAudience.Staff, WarehouseSample),
+    ];
 
-        {% if approved %}Your return {{ rma }} for order {{ order }} is approved.{% elsif keep_it %}Good news: keep the items from order {{ order }}.{% elsif review %}We have your return request {{ rma }} for order {{ order }}.{% else %}We cannot accept the return you asked for on order {{ order }}.{% endif %}
+    public static string TemplateFor(ReturnOutcome outcome) => outcome switch
+    {
+        ReturnOutcome.Approved => Approved,
+        ReturnOutcome.KeepIt => KeepIt,
+        ReturnOutcome.ManualReview => Reviewing,
+        _ => Declined,
+    };
 
-        {{ reason }}
-
-        {% for item in items %}- {{ item.quantity }} x {{ item.title }}
-        {% endfor %}{% if approved %}
-        Return fee: {{ fee | money: currency }}.
-        Label (attached, and at this link until {{ label_expires | date: "yyyy-MM-dd" }}): {{ label_url }}
-        Send the parcel to {{ warehouse }}. Tracking number: {{ tracking }}.
-        {% endif %}{% if shipping_code %}
-        Your replacement ships free: use the code {{ shipping_code }} at checkout (valid until {{ shipping_code_expires | date: "yyyy-MM-dd" }}).
-        {% endif %}
-        Reference: {{ rma }}
-        """);
-
-    private static readonly LiquidTemplate WarehouseHtml = LiquidTemplate.Parse("""
-        <p><strong>Return {{ rma }} is on its way to {{ warehouse }}.</strong></p>
-        <p>Order {{ order }} · tracking {{ tracking }} ({{ carrier }}) · from {{ from_country }} · wish: {{ wish }}</p>
-        <table><tr><th>Qty</th><th>Item</th><th>SKU</th><th>Reason</th></tr>
-        {% for item in items %}<tr><td>{{ item.quantity }}</td><td>{{ item.title }}</td><td>{{ item.sku }}</td><td>{{ item.reason }}</td></tr>{% endfor %}
-        </table>
-        <p>Scan the parcel's barcode ({{ tracking }}) on arrival to match it to this return.</p>
-        """);
-
-    private static readonly LiquidTemplate WarehouseText = LiquidTemplate.Parse("""
-        Return {{ rma }} is on its way to {{ warehouse }}.
-        Order {{ order }}, tracking {{ tracking }} ({{ carrier }}), from {{ from_country }}, wish: {{ wish }}.
-
-        {% for item in items %}{{ item.quantity }} x {{ item.title }} [{{ item.sku }}] {{ item.reason }}
-        {% endfor %}
-        Scan the parcel's barcode ({{ tracking }}) on arrival to match it to this return.
-        """);
-
-    public static EmailMessage ToCustomer(ReturnCase c, Warehouse? warehouse, IssuedLabel? label, byte[]? labelPdf, FreeShippingCode? shippingCode = null)
+    public static async Task<EmailMessage> ToCustomerAsync(EmailRenderer renderer, ReturnCase c, Warehouse? warehouse, IssuedLabel? label, byte[]? labelPdf, FreeShippingCode? shippingCode, CancellationToken cancellationToken)
     {
         var d = c.Decision;
-        var model = new Dictionary<string, object?>
-        {
-            ["name"] = c.Order.ShippingAddress?.Name.Split(' ')[0],
-            ["approved"] = d.Outcome == ReturnOutcome.Approved,
-            ["keep_it"] = d.Outcome == ReturnOutcome.KeepIt,
-            ["review"] = d.Outcome == ReturnOutcome.ManualReview,
-            ["rma"] = c.Rma,
-            ["order"] = c.Order.Name,
-            ["reason"] = d.Reason,
-            ["items"] = Items(c),
-            ["fee"] = d.Fee,
-            ["currency"] = c.Order.Currency,
-            ["shipping_code"] = shippingCode?.Code,
-            ["shipping_code_expires"] = shippingCode?.ExpiresAt,
-            ["label_url"] = label?.Url.ToString(),
-            ["label_expires"] = label?.ExpiresAt,
-            ["tracking"] = label?.TrackingNumber,
-            ["warehouse"] = warehouse is null ? null : string.Join(", ", warehouse.Address.Lines()),
-        };
-        var subject = d.Outcome switch
-        {
-            ReturnOutcome.Approved => $"Your return {c.Rma} is approved",
-            ReturnOutcome.KeepIt => $"Keep it: your return {c.Rma} needs no shipping",
-            ReturnOutcome.ManualReview => $"We are reviewing your return {c.Rma}",
-            _ => $"About your return request for order {c.Order.Name}",
-        };
-        return new EmailMessage(c.StoreId, $"return:{c.Rma}:customer:{d.Outcome}", c.CustomerEmail, subject, CustomerHtml.Render(model, html: true), CustomerText.Render(model))
+        var firstName = c.Order.ShippingAddress?.Name.Split(' ')[0];
+        var model = new ReturnEmailModel(
+            firstName,
+            c.Rma,
+            c.Order.Name,
+            d.Reason,
+            Items(c),
+            d.Fee,
+            d.Segment is null or "default" ? null : d.Segment,
+            c.Request.Wish.ToString(),
+            d.FreeShippingOnReplacement,
+            shippingCode?.Code,
+            shippingCode?.ExpiresAt,
+            label?.Url.ToString(),
+            label?.ExpiresAt,
+            label?.TrackingNumber,
+            label?.TrackingUrl?.ToString(),
+            warehouse is null ? [] : [.. warehouse.Address.Lines()]);
+        var email = await renderer.RenderAsync(c.StoreId, TemplateFor(d.Outcome), new EmailSample(model, firstName, c.Order.Currency), cancellationToken);
+        return new EmailMessage(c.StoreId, $"return:{c.Rma}:customer:{d.Outcome}", c.CustomerEmail, email.Subject, email.Html, email.Text)
         {
             Attachments = labelPdf is null ? [] : [new EmailAttachment($"return-label-{c.Rma}.pdf", "application/pdf", labelPdf)],
         };
     }
 
-    public static EmailMessage ToWarehouse(ReturnCase c, Warehouse warehouse, IssuedLabel label)
+    public static async Task<EmailMessage> ToWarehouseAsync(EmailRenderer renderer, ReturnCase c, Warehouse warehouse, IssuedLabel label, CancellationToken cancellationToken)
     {
-        var model = new Dictionary<string, object?>
-        {
-            ["rma"] = c.Rma,
-            ["order"] = c.Order.Name,
-            ["warehouse"] = warehouse.Name,
-            ["tracking"] = label.TrackingNumber,
-            ["carrier"] = label.Carrier,
-            ["from_country"] = c.Order.ShippingAddress?.CountryCode,
-            ["wish"] = c.Request.Wish.ToString(),
-            ["items"] = Items(c),
-        };
-        return new EmailMessage(c.StoreId, $"return:{c.Rma}:warehouse", warehouse.Email!, $"Incoming return {c.Rma}: {c.Request.Items.Sum(i => i.Quantity)} item(s), tracking {label.TrackingNumber}",
-            WarehouseHtml.Render(model, html: true), WarehouseText.Render(model));
+        var model = new ReturnWarehouseEmailModel(c.Rma, c.Order.Name, warehouse.Name, label.TrackingNumber, label.Carrier, c.Order.ShippingAddress?.CountryCode,
+            c.Request.Wish.ToString(), Items(c));
+        var email = await renderer.RenderAsync(c.StoreId, WarehouseNotice, new EmailSample(model, warehouse.Name, c.Order.Currency), cancellationToken);
+        return new EmailMessage(c.StoreId, $"return:{c.Rma}:warehouse", warehouse.Email!, email.Subject, email.Html, email.Text);
     }
 
-    private static List<Dictionary<string, object?>> Items(ReturnCase c) =>
-        [.. c.Lines.Select(x => new Dictionary<string, object?>
+    private static List<ReturnEmailItem> Items(ReturnCase c) =>
+        [.. c.Lines.Select(x => new ReturnEmailItem(x.Item.Quantity, x.Line.Title, x.Line.Sku, x.Item.Reason, x.Line.UnitPrice))];
+
+    private static EmailSample CustomerSample(Store store, ReturnOutcome outcome)
+    {
+        var rma = "R-1042-7F3A";
+        var approved = outcome == ReturnOutcome.Approved;
+        var reason = outcome switch
         {
-            ["quantity"] = x.Item.Quantity,
-            ["title"] = x.Line.Title,
-            ["sku"] = x.Line.Sku,
-            ["reason"] = x.Item.Reason,
-        })];
+            ReturnOutcome.Approved => "Your return is approved; a return fee is taken from your refund.",
+            ReturnOutcome.KeepIt => "Returns worth less than the cost of shipping them back are not worth sending: please keep the items, there is nothing to send back.",
+            ReturnOutcome.ManualReview => "Returns worth more than a set amount are checked by our team; we will email you within two working days.",
+            _ => "\"Linen shirt – M\" is final sale (tagged \"final-sale\") and cannot be returned.",
+        };
+        var model = new ReturnEmailModel(
+            "Ann", rma, "#1042", reason,
+            [new ReturnEmailItem(1, "Linen shirt – M", "SHIRT-M", "size_too_small", 49.00m), new ReturnEmailItem(2, "Cotton socks – 2 pack", "SOCKS-2", "changed_mind", 9.50m)],
+            approved ? 4.95m : 0, null, "Refund", false, null, null,
+            approved ? $"https://storage.example.com/return-labels/{store.Id}/{rma}.pdf?se=2025-04-01&sig=sample" : null,
+            approved ? EmailSamples.Day(store, 14) : null,
+            approved ? "RT104273NL" : null,
+            null,
+            approved ? ["Returns NL", "Havenweg 4", "1000 AB Amsterdam", "NL"] : []);
+        return new EmailSample(model, "Ann", store.Currency);
+    }
+
+    private static EmailSample WarehouseSample(Store store) => new(
+        new ReturnWarehouseEmailModel("R-1042-7F3A", "#1042", "Returns NL", "RT104273NL", "PostNL", "DE", "Refund",
+            [new ReturnEmailItem(1, "Linen shirt – M", "SHIRT-M", "size_too_small", 49.00m), new ReturnEmailItem(2, "Cotton socks – 2 pack", "SOCKS-2", "changed_mind", 9.50m)]),
+        "Returns NL", store.Currency);
+}
+
+/// <summary>
+/// What the customer's return emails see. <c>fee</c> is 0 when there is none; <c>segment</c> is the customer group
+/// whose fee applied (e.g. VIP); <c>wish</c> is Refund, StoreCredit or Exchange; <c>warehouse</c> is the address lines.
+/// </summary>
+public sealed record ReturnEmailModel(
+    string? FirstName,
+    string Rma,
+    string Order,
+    string Reason,
+    IReadOnlyList<ReturnEmailItem> Items,
+    decimal Fee,
+    string? Segment,
+    string Wish,
+    bool FreeShipping,
+    string? ShippingCode,
+    DateTimeOffset? ShippingCodeExpires,
+    string? LabelUrl,
+    DateTimeOffset? LabelExpires,
+    string? Tracking,
+    string? TrackingUrl,
+    IReadOnlyList<string> Warehouse)
+{
+    public bool Exchange => Wish == nameof(ReturnWish.Exchange);
+    public decimal ItemsValue => Items.Sum(i => i.LineTotal);
+}
+
+public sealed record ReturnEmailItem(int Quantity, string Title, string? Sku, string? Reason, decimal UnitPrice)
+{
+    public decimal LineTotal => UnitPrice * Quantity;
+}
+
+/// <summary>What the warehouse notice sees: <c>rma</c>, <c>order</c>, <c>warehouse</c> (its name), <c>tracking</c>, <c>carrier</c>, <c>from_country</c>, <c>wish</c>, <c>items</c>.</summary>
+public sealed record ReturnWarehouseEmailModel(string Rma, string Order, string Warehouse, string Tracking, string Carrier, string? FromCountry, string Wish, IReadOnlyList<ReturnEmailItem> Items)
+{
+    public int ItemCount => Items.Sum(i => i.Quantity);
 }

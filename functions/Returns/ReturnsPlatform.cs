@@ -7,8 +7,10 @@ namespace Automation.Returns;
 public sealed record IssuedLabel(string Carrier, string TrackingNumber, Uri Url, Uri? TrackingUrl, DateTimeOffset ExpiresAt);
 
 /// <summary>
-/// The platform side of returns: looking the order up, and telling the platform the decision. Every write goes
-/// through the effect ledger with a key derived from the RMA, so a retried message does not repeat it.
+/// The platform side of returns that both platforms share: looking the order up, the exchange code and the refund.
+/// How the decision itself is recorded differs too much to share (Shopify's returns API in steps, WooCommerce's order
+/// note): see <see cref="ShopifyReturns"/> and <see cref="WooCommerceReturns"/>. Every write goes through the effect
+/// ledger with a key derived from the RMA, so a retried activity does not repeat it.
 /// </summary>
 public interface IReturnsPlatform
 {
@@ -19,14 +21,11 @@ public interface IReturnsPlatform
 
     Task<ReturnOrder?> GetOrderAsync(Store store, long orderId, CancellationToken cancellationToken);
 
-    /// <summary>Records the decision at the platform (approve with label, decline, note).</summary>
-    Task ApplyDecisionAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, IssuedLabel? label, CancellationToken cancellationToken);
-
     /// <summary>A single-use free-shipping code for an exchange's replacement order (the exchange incentive).</summary>
     Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken);
 
-    /// <summary>Refunds a kept-it return; only called when the store turned automatic refunds on.</summary>
-    Task RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken);
+    /// <summary>Refunds a kept-it return; only called when the store turned automatic refunds on. False: left to the merchant.</summary>
+    Task<bool> RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken);
 }
 
 /// <summary>The exchange incentive: a code derived from the RMA, so a retry makes the same code.</summary>

@@ -1,3 +1,4 @@
+using Automation.Returns.Activities;
 using Automation.Runtime;
 using Automation.Returns.Labels;
 using Automation.Storage;
@@ -19,10 +20,17 @@ public static class ReturnsRegistration
         services.AddSingleton<LabelStorage>();
         services.AddSingleton<ICarrierLabelProvider, BuiltInLabelProvider>();
         services.AddSingleton<CarrierLabels>();
-        services.AddSingleton<IReturnsPlatform, ShopifyReturns>();
-        services.AddSingleton<IReturnsPlatform, WooCommerceReturns>();
+        services.AddSingleton<ShopifyReturns>();
+        services.AddSingleton<WooCommerceReturns>();
+        services.AddSingleton<IReturnsPlatform>(sp => sp.GetRequiredService<ShopifyReturns>());
+        services.AddSingleton<IReturnsPlatform>(sp => sp.GetRequiredService<WooCommerceReturns>());
         services.AddSingleton<ReturnsPlatforms>();
         services.AddSingleton<ReturnHandler>();
+
+        // The steps of the CarryOutReturnV1 orchestration.
+        services.AddSingleton<ReturnLabels>();
+        services.AddSingleton<ExchangeShippingCodes>();
+        services.AddSingleton<ReturnStepRunner>();
 
         return services;
     }

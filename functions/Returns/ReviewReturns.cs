@@ -1,27 +1,31 @@
-using Automation.Events;
 using Automation.Runtime;
 using Automation.Stores;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace Automation.Returns;
 
 public sealed record ReviewDecision(string? Decision, string? Reason, decimal? Fee);
 
 /// <summary>
-/// Operator endpoints for returns held for manual review (admin key required): list them, then approve (label,
-/// platform, emails follow as for any approval), let the customer keep the items, or decline with a reason the
-/// customer will read.
+/// Operator endpoints for returns held for manual review (admin key required): list them (with any return whose flow
+/// stopped, <c>status: NeedsAttention</c>, and its <c>problem</c>), then approve (label, platform, emails follow as for
+/// any approval), let the customer keep the items, or decline with a reason the customer will read.
 /// </summary>
-public sealed class ReviewReturns(StoreRegistry stores, ReturnPolicies policies, ReturnCases cases, EventPublisher publisher, TimeProvider time)
+public sealed class ReviewReturns(StoreRegistry stores, ReturnPolicies policies, ReturnCases cases, ILogger<ReviewReturns> logger)
 {
     [Function("ListReturns")]
     public Task<IResult> List([HttpTrigger(AuthorizationLevel.Function, "get", Route = "admin/returns/{storeId}")] HttpRequest request, string storeId) =>
         ListAsync(storeId, request.QueryString("outcome"), request.QueryInt("top"), cases, request.HttpContext.RequestAborted);
 
     [Function("DecideReturn")]
-    public async Task<IResult> Decide([HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/returns/{storeId}/{rma}/decision")] HttpRequest request, string storeId, string rma) =>
+    public async Task<IResult> Decide(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "admin/returns/{storeId}/{rma}/decision")] HttpRequest request,
+        string storeId,
+        string rma,
+        [DurableClient] DurableTaskClient durable) =>
         await request.ReadJsonOrNullAsync<ReviewDecision>() is { } body
-            ? await DecideAsync(storeId, rma, body, stores, policies, cases, publisher, time, request.HttpContext.RequestAborted)
+            ? await DecideAsync(storeId, rma, body, stores, policies, cases, durable, logger, request.HttpContext.RequestAborted)
             : Results.Problem(detail: "The body must be JSON like {\"decision\": \"approve\"}.", statusCode: StatusCodes.Status400BadRequest);
 
     private static async Task<IResult> ListAsync(string storeId, string? outcome, int? top, ReturnCases cases, CancellationToken cancellationToken)
@@ -31,6 +35,7 @@ public sealed class ReviewReturns(StoreRegistry stores, ReturnPolicies policies,
         {
             rma = r.RowKey,
             status = r.GetString("Status"),
+            problem = r.GetString("Problem"),
             outcome = r.GetString("Outcome"),
             rule = r.GetString("Rule"),
             reason = r.GetString("Reason"),
@@ -47,14 +52,21 @@ public sealed class ReviewReturns(StoreRegistry stores, ReturnPolicies policies,
         StoreRegistry stores,
         ReturnPolicies policies,
         ReturnCases cases,
-        EventPublisher publisher,
-        TimeProvider time,
+        DurableTaskClient durable,
+        ILogger logger,
         CancellationToken cancellationToken)
     {
         if (stores.Find(storeId) is null || policies.For(storeId) is not { } policy) return Results.NotFound();
         if (await cases.GetAsync(storeId, rma, cancellationToken) is not { } returnCase) return Results.NotFound();
         if (returnCase.Decision.Outcome != ReturnOutcome.ManualReview)
+        {
+            // Decided by an operator, and its flow has not closed it: the first hand-over may have failed after the
+            // decision was recorded (the operator saw a 5xx and asks again). Hand it over again; a flow already past
+            // its wait ignores the event.
+            if (returnCase.Decision.Rule.StartsWith("manual:", StringComparison.Ordinal) && await cases.GetStatusAsync(storeId, rma, cancellationToken) == ReturnCases.Decided)
+                await StartReturnFlow.AfterReviewAsync(durable, storeId, rma, new ReturnReviewed(returnCase.Decision.Outcome, returnCase.Decision.Rule), cancellationToken);
             return Results.Problem(detail: $"Return {rma} is {returnCase.Decision.Outcome}, not in review.", statusCode: StatusCodes.Status409Conflict);
+        }
 
         var value = returnCase.Decision.ItemsValue;
         ReturnDecision? decision = body.Decision?.Trim().ToLowerInvariant() switch
@@ -80,7 +92,9 @@ public sealed class ReviewReturns(StoreRegistry stores, ReturnPolicies policies,
         if (!await cases.ReplaceReviewedAsync(decided, cancellationToken))
             return Results.Problem(detail: $"Return {rma} was decided by someone else meanwhile.", statusCode: StatusCodes.Status409Conflict);
 
-        await publisher.SendAsync(ReturnQueues.Actions, new ReturnDecided { Id = $"return-reviewed:{rma}", StoreId = storeId, OccurredAt = time.GetUtcNow(), Rma = rma }, null, cancellationToken);
+        // The flow that held the return waits for this; it reads the new decision from the row and carries it out.
+        await StartReturnFlow.AfterReviewAsync(durable, storeId, rma, new ReturnReviewed(decision.Outcome, decision.Rule), cancellationToken);
+        logger.LogInformation("Return {Rma} for store {StoreId} reviewed: {Outcome}", rma, storeId, decision.Outcome);
         return Results.Accepted(value: new { rma, outcome = decision.Outcome.ToString(), rule = decision.Rule, reason = decision.Reason, fee = decision.Fee });
     }
 }

@@ -1,9 +1,9 @@
 using System.Net.Mail;
-using Automation.Events;
 using Automation.Platforms;
 using Automation.Runtime;
 using Automation.Stores;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace Automation.Returns;
 
@@ -17,14 +17,17 @@ public sealed record ReturnReceived(string Rma, string Outcome, string Rule, str
 /// <summary>
 /// Trigger: a customer asks for a return on the store's own returns page. The order is looked up at the platform and
 /// the email must be the order's; anything wrong is a 4xx and nothing is stored. The decision is answered at once;
-/// its effects (label, platform, emails) run from the <c>return-actions</c> queue.
+/// its effects (label, platform, emails) follow in its <c>CarryOutReturnV1</c> orchestration.
 /// </summary>
-public sealed class SelfServiceReturns(StoreRegistry stores, ReturnPolicies policies, ReturnsPlatforms platforms, ReturnHandler handler, EventPublisher publisher, TimeProvider time, ILoggerFactory loggers)
+public sealed class SelfServiceReturns(StoreRegistry stores, ReturnPolicies policies, ReturnsPlatforms platforms, ReturnHandler handler, TimeProvider time, ILoggerFactory loggers)
 {
     [Function("RequestReturn")]
-    public async Task<IResult> Receive([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "stores/{storeId}/returns")] HttpRequest request, string storeId) =>
+    public async Task<IResult> Receive(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "stores/{storeId}/returns")] HttpRequest request,
+        string storeId,
+        [DurableClient] DurableTaskClient durable) =>
         await request.ReadJsonOrNullAsync<SelfServiceReturnRequest>() is { } body
-            ? await ReceiveAsync(storeId, body, stores, policies, platforms, handler, publisher, time, loggers, request.HttpContext.RequestAborted)
+            ? await ReceiveAsync(storeId, body, stores, policies, platforms, handler, durable, time, loggers, request.HttpContext.RequestAborted)
             : Problem(StatusCodes.Status400BadRequest, "Invalid return request", "The body must be a JSON return request.");
 
     // One answer for "no such order" and "not your order", so the endpoint cannot be used to find orders.
@@ -37,7 +40,7 @@ public sealed class SelfServiceReturns(StoreRegistry stores, ReturnPolicies poli
         ReturnPolicies policies,
         ReturnsPlatforms platforms,
         ReturnHandler handler,
-        EventPublisher publisher,
+        DurableTaskClient durable,
         TimeProvider time,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -75,10 +78,10 @@ public sealed class SelfServiceReturns(StoreRegistry stores, ReturnPolicies poli
 
         var request = new ReturnRequest(store.Id, wish, items, time.GetUtcNow());
         var (returnCase, created) = await handler.DecideAsync(store, order, request, body.Email!.Trim(), cancellationToken);
-        if (created)
-        {
-            await publisher.SendAsync(ReturnQueues.Actions, new ReturnDecided { Id = $"return-decided:{returnCase.Rma}", StoreId = store.Id, OccurredAt = time.GetUtcNow(), Rma = returnCase.Rma }, null, cancellationToken);
-        }
+
+        // Also for a request seen before: if the first one died between recording and starting, this starts the flow.
+        if (await StartReturnFlow.ForDecidedAsync(durable, store.Id, returnCase.Rma, cancellationToken))
+            logger.LogInformation("Return {Rma} for store {StoreId}: {Outcome}; flow {InstanceId} started", returnCase.Rma, store.Id, returnCase.Decision.Outcome, StartReturnFlow.InstanceId(store.Id, returnCase.Rma));
 
         var d = returnCase.Decision;
         var answer = new ReturnReceived(returnCase.Rma, d.Outcome.ToString(), d.Rule, d.Reason, d.Fee, returnCase.Order.Currency, d.FreeShippingOnReplacement, Duplicate: !created);

@@ -53,40 +53,51 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
         return data.Prop("order") is { } order ? Map(order) : null;
     }
 
-    public async Task ApplyDecisionAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, IssuedLabel? label, CancellationToken cancellationToken)
+    // Each step below is one platform write, once per RMA through the ledger. Whenever its outcome is unknown — a crash
+    // mid-call (PriorAttempt.Unfinished), or this attempt's answer lost to a timeout or a 5xx — it first looks at Shopify
+    // for what the lost call made, and only then acts (PlatformWrite).
+
+    /// <summary><c>returnRequest</c> for a self-service return: the new Shopify return's id.</summary>
+    public async Task<string> RequestReturnAsync(Store store, ReturnCase returnCase, CancellationToken cancellationToken) =>
+        await ledger.RunOnceAsync(store.Id, $"shopify:return-request:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            async c => Lookup.Of(await FindRequestedReturnAsync(store, returnCase, c)),
+            c => CreateReturnAsync(store, returnCase, c), ct), cancellationToken)
+        ?? throw new PlatformException("Shopify did not return the new return's id.", null, null, isTransient: false);
+
+    /// <summary><c>returnApproveRequest</c>: the return's reverse fulfillment order (null if Shopify made none).</summary>
+    public Task<string?> ApproveReturnAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, string returnId, CancellationToken cancellationToken) =>
+        ledger.RunOnceAsync(store.Id, $"shopify:return-approve:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            c => FindApprovedAsync(store, returnId, c),
+            c => ApproveAsync(store, policy, returnId, c), ct), cancellationToken);
+
+    /// <summary><c>reverseDeliveryCreateWithShipping</c> with our label's link and tracking number: the reverse delivery's id.</summary>
+    public async Task<string?> AttachLabelAsync(Store store, ReturnCase returnCase, string returnId, string? reverseFulfillmentOrderId, IssuedLabel label, CancellationToken cancellationToken)
     {
-        var rma = returnCase.Rma;
-        switch (returnCase.Decision.Outcome)
-        {
-            case ReturnOutcome.Approved or ReturnOutcome.KeepIt:
-                // After a crash mid-call (PriorAttempt.Unfinished) each step first looks for what the lost call made.
-                var returnId = returnCase.Request.PlatformReturnId
-                    ?? await ledger.RunOnceAsync(store.Id, $"shopify:return-request:{rma}", async (prior, ct) =>
-                        (prior == PriorAttempt.Unfinished ? await FindRequestedReturnAsync(store, returnCase, ct) : null) ?? await RequestReturnAsync(store, returnCase, ct), cancellationToken)
-                    ?? throw new PlatformException("Shopify did not return the new return's id.", null, null, isTransient: false);
-                var reverseOrder = await ledger.RunOnceAsync(store.Id, $"shopify:return-approve:{rma}", async (prior, ct) =>
-                    (prior == PriorAttempt.Unfinished ? await FindApprovedAsync(store, returnId, ct) : null) ?? await ApproveAsync(store, policy, returnId, ct), cancellationToken);
-                if (label is not null)
-                {
-                    if (reverseOrder is null)
-                        throw new PlatformException($"Shopify return for {rma} has no reverse fulfillment order to attach the label to.", null, null, isTransient: true);
-                    await ledger.RunOnceAsync(store.Id, $"shopify:reverse-delivery:{rma}", async (prior, ct) =>
-                        (prior == PriorAttempt.Unfinished ? await FindReverseDeliveryAsync(store, reverseOrder, ct) : null) ?? await AttachLabelAsync(store, reverseOrder, label, ct), cancellationToken);
-                }
-
-                break;
-
-            case ReturnOutcome.Declined when returnCase.Request.PlatformReturnId is { } declinedId:
-                await ledger.RunOnceAsync(store.Id, $"shopify:return-decline:{rma}", (_, ct) => DeclineAsync(store, policy, returnCase, declinedId, ct), cancellationToken);
-                break;
-
-            // A declined self-service request never became a Shopify return; a review waits for a person.
-            default:
-                break;
-        }
+        var reverseOrder = reverseFulfillmentOrderId
+            ?? await FindReverseFulfillmentOrderAsync(store, returnId, cancellationToken)
+            ?? throw new PlatformException($"Shopify return for {returnCase.Rma} has no reverse fulfillment order to attach the label to yet.", null, null, isTransient: true);
+        return await ledger.RunOnceAsync(store.Id, $"shopify:reverse-delivery:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            async c => Lookup.Of(await FindReverseDeliveryAsync(store, reverseOrder, c)),
+            c => CreateReverseDeliveryAsync(store, reverseOrder, label, c), ct), cancellationToken);
     }
 
-    public async Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken)
+    /// <summary><c>returnDeclineRequest</c> for a return the customer asked for in Shopify: the return's new status.</summary>
+    public Task<string?> DeclineReturnAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, string returnId, CancellationToken cancellationToken) =>
+        ledger.RunOnceAsync(store.Id, $"shopify:return-decline:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            async c => Lookup.Of(await FindDeclinedAsync(store, returnId, c)),
+            c => DeclineAsync(store, policy, returnCase, returnId, c), ct), cancellationToken);
+
+    /// <summary>
+    /// <c>discountCodeFreeShippingCreate</c>. The code is derived from the RMA: when the answer was lost, the code is
+    /// looked up (<c>codeDiscountNodeByCode</c>) before it is asked for again, and <c>TAKEN</c> counts as made.
+    /// </summary>
+    public Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken) =>
+        PlatformWrite.RunAsync(
+            async ct => Lookup.Of(await shopify.FindDiscountCodeAsync(store, code.Code, ct)),
+            ct => CreateFreeShippingCodeOnceAsync(store, code, returnCase, ct),
+            cancellationToken);
+
+    private async Task<string?> CreateFreeShippingCodeOnceAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken)
     {
         var data = await shopify.GraphQLAsync(store, """
             mutation CreateExchangeShippingCode($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) {
@@ -115,11 +126,12 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
         var errors = payload.Array("userErrors").Where(e => e.Str("code") != "TAKEN").ToList();
         if (errors.Count > 0)
             throw new PlatformException($"Shopify discountCodeFreeShippingCreate failed: {errors[0].Str("message")}", null, errors[0].Str("code"), isTransient: false);
+        return payload.Prop("codeDiscountNode")?.Str("id") ?? code.Code;
     }
 
-    public Task RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken) =>
+    public Task<bool> RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken) =>
         // Shopify refunds need the return's refund calculation (suggestedRefund) and the transactions; left to the merchant for now.
-        Task.CompletedTask;
+        Task.FromResult(false);
 
     /// <summary>A return on the order with exactly these lines that is still requested or open: the one a lost call made.</summary>
     private async Task<string?> FindRequestedReturnAsync(Store store, ReturnCase returnCase, CancellationToken cancellationToken)
@@ -142,12 +154,27 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
             .FirstOrDefault();
     }
 
-    /// <summary>If the return is already open, its reverse fulfillment order (approving again would be refused).</summary>
-    private async Task<string?> FindApprovedAsync(Store store, string returnId, CancellationToken cancellationToken)
+    /// <summary>If the return is already open: approved, with its reverse fulfillment order if any (approving again would be refused).</summary>
+    private async Task<Lookup<string>> FindApprovedAsync(Store store, string returnId, CancellationToken cancellationToken)
+    {
+        var found = await ReturnStatusAsync(store, returnId, cancellationToken);
+        return found?.Str("status") is "OPEN"
+            ? Lookup.Found<string>(found.Value.Prop("reverseFulfillmentOrders")?.Array("nodes").Select(n => n.Str("id")).FirstOrDefault())
+            : Lookup.NotFound<string>();
+    }
+
+    /// <summary>The return's reverse fulfillment order, when the approval did not name one.</summary>
+    private async Task<string?> FindReverseFulfillmentOrderAsync(Store store, string returnId, CancellationToken cancellationToken) =>
+        (await ReturnStatusAsync(store, returnId, cancellationToken))?.Prop("reverseFulfillmentOrders")?.Array("nodes").Select(n => n.Str("id")).FirstOrDefault();
+
+    /// <summary>If the return is already declined, its status (declining again would be refused).</summary>
+    private async Task<string?> FindDeclinedAsync(Store store, string returnId, CancellationToken cancellationToken) =>
+        (await ReturnStatusAsync(store, returnId, cancellationToken))?.Str("status") is "DECLINED" ? "DECLINED" : null;
+
+    private async Task<JsonElement?> ReturnStatusAsync(Store store, string returnId, CancellationToken cancellationToken)
     {
         var data = await shopify.GraphQLAsync(store, "query ReturnStatus($id: ID!) { return(id: $id) { status reverseFulfillmentOrders(first: 5) { nodes { id } } } }", new { id = returnId }, cancellationToken);
-        var found = data.Prop("return");
-        return found?.Str("status") is "OPEN" ? found.Value.Prop("reverseFulfillmentOrders")?.Array("nodes").Select(n => n.Str("id")).FirstOrDefault() : null;
+        return data.Prop("return");
     }
 
     private async Task<string?> FindReverseDeliveryAsync(Store store, string reverseFulfillmentOrderId, CancellationToken cancellationToken)
@@ -156,7 +183,7 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
         return data.Prop("reverseFulfillmentOrder")?.Prop("reverseDeliveries")?.Array("nodes").Select(n => n.Str("id")).FirstOrDefault();
     }
 
-    private async Task<string?> RequestReturnAsync(Store store, ReturnCase returnCase, CancellationToken cancellationToken)
+    private async Task<string?> CreateReturnAsync(Store store, ReturnCase returnCase, CancellationToken cancellationToken)
     {
         var lines = returnCase.Lines.Select(x => new
         {
@@ -188,7 +215,7 @@ public sealed class ShopifyReturns(ShopifyAdminClient shopify, EffectLedger ledg
         return result.Prop("return")?.Prop("reverseFulfillmentOrders")?.Array("nodes").Select(n => n.Str("id")).FirstOrDefault();
     }
 
-    private async Task<string?> AttachLabelAsync(Store store, string reverseFulfillmentOrderId, IssuedLabel label, CancellationToken cancellationToken)
+    private async Task<string?> CreateReverseDeliveryAsync(Store store, string reverseFulfillmentOrderId, IssuedLabel label, CancellationToken cancellationToken)
     {
         var data = await shopify.GraphQLAsync(store, """
             mutation AttachReturnLabel($reverseFulfillmentOrderId: ID!, $labelInput: ReverseDeliveryLabelInput, $trackingInput: ReverseDeliveryTrackingInput, $notifyCustomer: Boolean) {

@@ -40,65 +40,100 @@ public sealed class WooCommerceReturns(WooCommerceClient woo, EffectLedger ledge
     public async Task<ReturnOrder?> GetOrderAsync(Store store, long orderId, CancellationToken cancellationToken) =>
         await GetRawAsync(store, orderId, cancellationToken) is { } order ? await MapAsync(store, order, cancellationToken) : null;
 
-    public async Task ApplyDecisionAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, IssuedLabel? label, CancellationToken cancellationToken)
+    /// <summary>
+    /// The decision as an order note (private unless the store asks otherwise): the note's id. Whenever the outcome of
+    /// a call is unknown (a crash mid-call, or its answer lost) it first looks for the note that call made (every
+    /// note starts with the RMA).
+    /// </summary>
+    public Task<string?> AddOrderNoteAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, IssuedLabel? label, CancellationToken cancellationToken)
     {
         var decision = returnCase.Decision;
         var note = $"Return {returnCase.Rma}: {decision.Outcome} by rule '{decision.Rule}'. {decision.Reason}"
             + (decision.Fee > 0 ? $" Return fee {ReturnRules.Money(decision.Fee, returnCase.Order.Currency)}." : "")
             + (label is null ? "" : $" Label {label.Carrier}, tracking {label.TrackingNumber}.")
             + $" Items: {string.Join(", ", returnCase.Lines.Select(x => $"{x.Item.Quantity} × {x.Line.Title}"))}.";
-        await ledger.RunOnceAsync(store.Id, $"woocommerce:order-note:{returnCase.Rma}", async (_, ct) =>
-        {
-            var created = await woo.SendAsync(store, HttpMethod.Post, $"orders/{returnCase.Order.OrderId}/notes",
-                new { note, customer_note = policy.WooCommerceCustomerNote }, ct);
-            return created.Long("id")?.ToString(CultureInfo.InvariantCulture);
-        }, cancellationToken);
-    }
-
-    public async Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await woo.SendAsync(store, HttpMethod.Post, "coupons", new
+        return ledger.RunOnceAsync(store.Id, $"woocommerce:order-note:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            async c => Lookup.Of(await FindAsync(store, $"orders/{returnCase.Order.OrderId}/notes", "note", $"Return {returnCase.Rma}:", c)),
+            async c =>
             {
-                code = code.Code,
-                discount_type = "fixed_cart",
-                amount = "0",
-                free_shipping = true,
-                individual_use = false,
-                usage_limit = 1,
-                usage_limit_per_user = 1,
-                email_restrictions = new[] { returnCase.CustomerEmail },
-                date_expires_gmt = code.ExpiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture),
-                description = $"Free shipping for exchange {returnCase.Rma}",
-            }, cancellationToken);
-        }
-        catch (PlatformException ex) when (ex.ErrorCode == "woocommerce_rest_coupon_code_already_exists")
-        {
-            // An earlier attempt made this very code (it is derived from the RMA).
-        }
+                var created = await woo.SendAsync(store, HttpMethod.Post, $"orders/{returnCase.Order.OrderId}/notes",
+                    new { note, customer_note = policy.WooCommerceCustomerNote }, c);
+                return created.Long("id")?.ToString(CultureInfo.InvariantCulture);
+            }, ct), cancellationToken);
     }
 
-    public async Task RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken)
+    /// <summary>
+    /// A free-shipping coupon whose code is derived from the RMA: when the answer was lost it is looked up
+    /// (<c>GET coupons?code=</c>) before it is sent again, and "already exists" counts as made.
+    /// </summary>
+    public Task CreateFreeShippingCodeAsync(Store store, FreeShippingCode code, ReturnCase returnCase, CancellationToken cancellationToken) =>
+        PlatformWrite.RunAsync(
+            async ct => Lookup.Of(await woo.FindCouponAsync(store, code.Code, ct)),
+            async ct =>
+            {
+                try
+                {
+                    var created = await woo.SendAsync(store, HttpMethod.Post, "coupons", new
+                    {
+                        code = code.Code,
+                        discount_type = "fixed_cart",
+                        amount = "0",
+                        free_shipping = true,
+                        individual_use = false,
+                        usage_limit = 1,
+                        usage_limit_per_user = 1,
+                        email_restrictions = new[] { returnCase.CustomerEmail },
+                        date_expires_gmt = code.ExpiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture),
+                        description = $"Free shipping for exchange {returnCase.Rma}",
+                    }, ct);
+                    return created.Long("id")?.ToString(CultureInfo.InvariantCulture) ?? code.Code;
+                }
+                catch (PlatformException ex) when (ex.ErrorCode == "woocommerce_rest_coupon_code_already_exists")
+                {
+                    // An earlier attempt made this very code (it is derived from the RMA).
+                    return code.Code;
+                }
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Refunds the returned items (less the fee) without the gateway unless the store turned <c>api_refund</c> on.
+    /// Whenever the outcome of a call is unknown (a crash mid-call, or its answer lost to a timeout or a 5xx) it first
+    /// looks for the refund that call made (its reason names the RMA), so a customer is never refunded twice.
+    /// </summary>
+    public async Task<bool> RefundAsync(Store store, ReturnPolicy policy, ReturnCase returnCase, CancellationToken cancellationToken)
     {
         var amount = Math.Max(0, returnCase.Decision.ItemsValue - returnCase.Decision.Fee);
-        await ledger.RunOnceAsync(store.Id, $"woocommerce:refund:{returnCase.Rma}", async (_, ct) =>
-        {
-            var refund = await woo.SendAsync(store, HttpMethod.Post, $"orders/{returnCase.Order.OrderId}/refunds", new
+        var reason = $"Return {returnCase.Rma} ({returnCase.Decision.Rule})";
+        await ledger.RunOnceAsync(store.Id, $"woocommerce:refund:{returnCase.Rma}", (prior, ct) => PlatformWrite.RunAsync(prior,
+            async c => Lookup.Of(await FindAsync(store, $"orders/{returnCase.Order.OrderId}/refunds", "reason", $"Return {returnCase.Rma} ", c)),
+            async c =>
             {
-                amount = amount.ToString("0.00", CultureInfo.InvariantCulture),
-                reason = $"Return {returnCase.Rma} ({returnCase.Decision.Rule})",
-                api_refund = policy.WooCommerceApiRefund,
-                api_restock = false,
-                line_items = returnCase.Lines.Select(x => new
+                var refund = await woo.SendAsync(store, HttpMethod.Post, $"orders/{returnCase.Order.OrderId}/refunds", new
                 {
-                    id = x.Item.LineItemId,
-                    quantity = x.Item.Quantity,
-                    refund_total = (x.Line.UnitPrice * x.Item.Quantity).ToString("0.00", CultureInfo.InvariantCulture),
-                }).ToList(),
-            }, ct);
-            return refund.Long("id")?.ToString(CultureInfo.InvariantCulture);
-        }, cancellationToken);
+                    amount = amount.ToString("0.00", CultureInfo.InvariantCulture),
+                    reason,
+                    api_refund = policy.WooCommerceApiRefund,
+                    api_restock = false,
+                    line_items = returnCase.Lines.Select(x => new
+                    {
+                        id = x.Item.LineItemId,
+                        quantity = x.Item.Quantity,
+                        refund_total = (x.Line.UnitPrice * x.Item.Quantity).ToString("0.00", CultureInfo.InvariantCulture),
+                    }).ToList(),
+                }, c);
+                return refund.Long("id")?.ToString(CultureInfo.InvariantCulture);
+            }, ct), cancellationToken);
+        return true;
+    }
+
+    /// <summary>The id of the first item in a list (order notes, refunds) whose <paramref name="field"/> starts with <paramref name="prefix"/>.</summary>
+    private async Task<string?> FindAsync(Store store, string path, string field, string prefix, CancellationToken cancellationToken)
+    {
+        var found = await woo.SendAsync(store, HttpMethod.Get, path, null, cancellationToken);
+        return found.ValueKind != JsonValueKind.Array
+            ? null
+            : found.EnumerateArray().Where(x => (x.Str(field) ?? "").StartsWith(prefix, StringComparison.Ordinal)).Select(x => x.Long("id")?.ToString(CultureInfo.InvariantCulture)).FirstOrDefault();
     }
 
     private async Task<JsonElement?> GetRawAsync(Store store, long id, CancellationToken cancellationToken)

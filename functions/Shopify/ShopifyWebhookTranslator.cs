@@ -162,7 +162,7 @@ public sealed class ShopifyWebhookTranslator : IWebhookTranslator
             Title: v.Str("title"),
             InventoryItemId: v.Long("inventory_item_id"),
             InventoryQuantity: v.Int("inventory_quantity"),
-            ManagesStock: v.Str("inventory_management") is not null,
+            ManagesStock: IsTracked(v),
             SellsWhenOutOfStock: string.Equals(v.Str("inventory_policy"), "continue", StringComparison.OrdinalIgnoreCase),
             StockStatus: null,
             LowStockAmount: null,
@@ -182,6 +182,17 @@ public sealed class ShopifyWebhookTranslator : IWebhookTranslator
             Variants = variants,
         });
     }
+
+    /// <summary>
+    /// Whether Shopify tracks the variant's quantity. Before 2024-07 the variant said so in <c>inventory_management</c>
+    /// (<c>"shopify"</c> or a fulfillment service; <c>null</c>: not tracked), and an old payload is still read that way.
+    /// Since 2024-07 the field is gone from variants, webhooks included (tracking is the inventory item's <c>tracked</c>,
+    /// which product payloads do not carry): a variant with an inventory item and a quantity is taken as tracked.
+    /// </summary>
+    private static bool IsTracked(JsonElement variant) =>
+        variant.TryGetProperty("inventory_management", out var management)
+            ? management.ValueKind == JsonValueKind.String && management.GetString() is { Length: > 0 }
+            : variant.Long("inventory_item_id") is not null && variant.Int("inventory_quantity") is not null;
 
     private static Translation Return(Context context, JsonElement root)
     {

@@ -15,7 +15,7 @@ public sealed class StorageClientsOptions
 }
 
 /// <summary>
-/// The one place that turns <c>AzureWebJobsStorage</c> into clients. Queues, tables and containers are created
+/// The one place that turns <c>AzureWebJobsStorage</c> (a connection string, or identity-based settings) into clients. Queues, tables and containers are created
 /// on first use and remembered, so hot paths never pay a "create if not exists" round trip twice; a creation that
 /// failed (storage unreachable) is forgotten, so the next use tries again.
 /// </summary>
@@ -27,18 +27,16 @@ public sealed class StorageClients
 
     public StorageClients(IConfiguration configuration, IOptions<StorageClientsOptions> options, StorageOperationCounter counter)
     {
-        var connectionString = configuration["AzureWebJobsStorage"];
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new OptionsValidationException("AzureWebJobsStorage", typeof(StorageClients), ["AzureWebJobsStorage is not set: give a storage connection string (UseDevelopmentStorage=true for Azurite)."]);
-        }
+        Connection = StorageConnection.From(configuration);
 
         // Base64, as the Functions queue trigger expects (host.json extensions.queues.messageEncoding).
-        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, options.Value, counter);
-        Queues = new QueueServiceClient(connectionString, queueOptions);
-        Tables = new TableServiceClient(connectionString, Configure(new TableClientOptions(), options.Value, counter));
-        Blobs = new BlobServiceClient(connectionString, Configure(new BlobClientOptions(), options.Value, counter));
+        Queues = Connection.CreateQueueServiceClient(Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, options.Value, counter));
+        Tables = Connection.CreateTableServiceClient(Configure(new TableClientOptions(), options.Value, counter));
+        Blobs = Connection.CreateBlobServiceClient(Configure(new BlobClientOptions(), options.Value, counter));
     }
+
+    /// <summary>A connection string (Azurite, a key) or identity-based settings (<c>AzureWebJobsStorage__accountName</c>, …).</summary>
+    public StorageConnection Connection { get; }
 
     public QueueServiceClient Queues { get; }
     public TableServiceClient Tables { get; }

@@ -31,6 +31,9 @@ public sealed record WebhookDelivery
     /// <summary>Set by a replay: translate again even if this delivery was already processed.</summary>
     public bool Replay { get; init; }
 
+    /// <summary>W3C trace context of the intake request, so translation and everything after it continue its trace.</summary>
+    public string? TraceParent { get; init; }
+
     [JsonIgnore]
     public bool HasInlineBody => Body is not null || BodyBase64 is not null;
 

@@ -31,13 +31,13 @@ public sealed partial class WebhookIntake(StoreRegistry stores, StorageClients s
         var context = request.HttpContext;
         if (request.ContentLength > _options.MaxBodyBytes)
         {
-            return TooLarge();
+            return TooLarge(platform);
         }
 
         using var body = await ReadBodyAsync(request, context.RequestAborted);
         if (body is null)
         {
-            return TooLarge();
+            return TooLarge(platform);
         }
 
         var source = platform == Platform.Shopify
@@ -58,6 +58,7 @@ public sealed partial class WebhookIntake(StoreRegistry stores, StorageClients s
         if (store is null || !WebhookSignature.IsValid(body.Span, signature, store.WebhookSecrets))
         {
             logger.LogWarning("Refused a {Platform} delivery: {Reason}", platform, store is null ? "unknown store" : "signature does not match");
+            AutomationTelemetry.DeliveryRefused(platform.ToString(), store is null ? "unknown-store" : "signature");
             return Results.Text("Unauthorized: the signature does not match a configured store.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
@@ -75,6 +76,7 @@ public sealed partial class WebhookIntake(StoreRegistry stores, StorageClients s
             Headers = KeptHeaders(request),
             Body = text,
             BodyBase64 = base64,
+            TraceParent = AutomationTelemetry.CurrentTraceParent,
         };
 
         var message = BinaryData.FromObjectAsJson(delivery, Json.Options);
@@ -89,11 +91,15 @@ public sealed partial class WebhookIntake(StoreRegistry stores, StorageClients s
 
         var queue = await storage.QueueAsync(QueueNames.WebhookDeliveries);
         await queue.SendMessageAsync(message, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: CancellationToken.None);
+        AutomationTelemetry.DeliveryAccepted(platform.ToString(), store.Id);
         return Results.Ok();
     }
 
-    private IResult TooLarge() =>
-        Results.Text($"Payload too large: the limit is {_options.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+    private IResult TooLarge(Platform platform)
+    {
+        AutomationTelemetry.DeliveryRefused(platform.ToString(), "too-large");
+        return Results.Text($"Payload too large: the limit is {_options.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+    }
 
     /// <summary>Reads at most MaxBodyBytes; null when the body is larger.</summary>
     private async Task<PooledBody?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Automation.LocalHost.Functions;
+using Automation.Storage;
 using Azure.Core.Serialization;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -112,15 +113,16 @@ internal sealed class DurableEngine : IHostedService, IDisposable
     private static AzureStorageOrchestrationServiceSettings CreateSettings(DurableHubOptions options, HostStorage storage, IConfiguration configuration, ILoggerFactory loggers)
     {
         var provider = options.StorageProvider;
-        var connectionString = configuration[provider.ConnectionName] is { Length: > 0 } named ? named : storage.ConnectionString;
+        // host.json storageProvider.connectionName, as the extension reads it: a connection string or identity-based settings.
+        var connection = StorageConnection.TryFrom(configuration, provider.ConnectionName) ?? storage.Connection;
         var processors = Environment.ProcessorCount;
         var extendedSessionIdle = TimeSpan.FromSeconds(Math.Max(options.ExtendedSessionIdleTimeoutInSeconds, 0));
         return new AzureStorageOrchestrationServiceSettings
         {
             StorageAccountClientProvider = new StorageAccountClientProvider(
-                new ConfiguredClientProvider<BlobServiceClient, BlobClientOptions>(() => storage.Configure(new BlobClientOptions()), o => new BlobServiceClient(connectionString, o)),
-                new ConfiguredClientProvider<QueueServiceClient, QueueClientOptions>(() => storage.Configure(new QueueClientOptions()), o => new QueueServiceClient(connectionString, o)),
-                new ConfiguredClientProvider<TableServiceClient, TableClientOptions>(() => storage.Configure(new TableClientOptions()), o => new TableServiceClient(connectionString, o))),
+                new ConfiguredClientProvider<BlobServiceClient, BlobClientOptions>(() => storage.Configure(new BlobClientOptions()), connection.CreateBlobServiceClient),
+                new ConfiguredClientProvider<QueueServiceClient, QueueClientOptions>(() => storage.Configure(new QueueClientOptions()), connection.CreateQueueServiceClient),
+                new ConfiguredClientProvider<TableServiceClient, TableClientOptions>(() => storage.Configure(new TableClientOptions()), connection.CreateTableServiceClient)),
             TaskHubName = options.HubName,
             PartitionCount = provider.PartitionCount,
             ControlQueueBatchSize = provider.ControlQueueBatchSize,

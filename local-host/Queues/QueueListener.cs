@@ -30,6 +30,9 @@ internal sealed class QueueListener(
     private readonly SemaphoreSlim _slotFreed = new(0);
     private int _inFlight;
 
+    /// <summary>The queue this listener serves.</summary>
+    public string QueueName => queueName;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();

@@ -25,9 +25,12 @@ public static class Azurite
             await LocalServices.WaitForPortAsync(port, _process, "Azurite", TimeSpan.FromSeconds(30));
         }
 
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
+        ConnectionString = ConnectionStringFor(blob, queue, table);
     }
+
+    public static string ConnectionStringFor(int blob, int queue, int table) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
 
     public static void Stop() => LocalServices.Stop(_process);
 

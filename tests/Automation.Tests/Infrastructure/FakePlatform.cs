@@ -10,11 +10,20 @@ public sealed record FakeRequest(string Method, string Path, string Query, IRead
     /// <summary>For GraphQL requests: the <c>variables</c> object.</summary>
     public JsonElement Variables => Json.TryGetProperty("variables", out var v) ? v : default;
     public string GraphQLQuery => Json.TryGetProperty("query", out var q) ? q.GetString() ?? "" : "";
+
+    /// <summary>When the fake received it (its own clock).</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
 }
 
 public sealed record FakeResponse(int Status, object? Body, IReadOnlyDictionary<string, string>? Headers = null)
 {
     public static FakeResponse Json(object body, int status = 200) => new(status, body);
+
+    /// <summary>
+    /// How long the fake holds the answer after the handler ran (what the handler did has happened): a platform that
+    /// carried out a request and answered too late.
+    /// </summary>
+    public TimeSpan Delay { get; init; }
 }
 
 /// <summary>
@@ -88,7 +97,10 @@ public sealed class FakePlatform : IAsyncDisposable
             context.Request.Path.Value ?? "",
             context.Request.QueryString.Value ?? "",
             context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
-            body);
+            body)
+        {
+            ReceivedAt = DateTimeOffset.UtcNow,
+        };
         _requests.Enqueue(request);
 
         FakeResponse? response = null;
@@ -111,6 +123,18 @@ public sealed class FakePlatform : IAsyncDisposable
         }
 
         response ??= new FakeResponse(404, new { code = "rest_no_route", message = $"No fake for {request.Method} {request.Path}" });
+        if (response.Delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(response.Delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         context.Response.StatusCode = response.Status;
         foreach (var (name, value) in response.Headers ?? new Dictionary<string, string>())
         {

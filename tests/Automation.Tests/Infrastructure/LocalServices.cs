@@ -59,6 +59,14 @@ public static class LocalServices
         throw new TimeoutException($"{name} did not listen on port {port} within {timeout}.");
     }
 
+    /// <summary>Sends a POSIX signal (TERM, INT) to a process.</summary>
+    public static async Task SignalAsync(Process process, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {process.Id}") { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not run kill.");
+        await kill.WaitForExitAsync();
+    }
+
     public static void Stop(Process? process)
     {
         if (process is null || process.HasExited) return;

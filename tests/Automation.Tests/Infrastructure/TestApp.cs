@@ -33,6 +33,11 @@ public sealed class TestApp : IAsyncDisposable
     public HttpClient Admin { get; }
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The HTTP endpoints the host serves: route pattern and methods.</summary>
+    public IReadOnlyList<(string Pattern, IReadOnlyList<string> Methods)> Endpoints =>
+        [.. ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints).OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Select(e => (e.RoutePattern.RawText ?? "", (IReadOnlyList<string>)(e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? [])))];
+
     /// <summary>Starts the app. <paramref name="keepStorage"/> keeps what an earlier app left (to test restarts and several instances).</summary>
     /// <param name="functions">Extra function classes (test probes) served beside the app's.</param>
     public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null, bool keepStorage = false, IEnumerable<Type>? functions = null)
@@ -54,7 +59,9 @@ public sealed class TestApp : IAsyncDisposable
             ["Email:SmtpPort"] = MailSink.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:Security"] = "None",
             ["Email:FromAddress"] = "shop@example.test",
-            ["Platforms:Retry:BaseDelay"] = "00:00:00.050",
+            // Platform calls (functions/Platforms): short back-off, and a store's open circuit closes again within seconds.
+            ["Platforms:BaseDelay"] = "00:00:00.050",
+            ["Platforms:CircuitBreaker:BreakDuration"] = "00:00:02",
             // A killed test instance's effects resume after this long (production: a minute).
             ["Effects:Lease"] = "00:00:03",
             ["Logging:LogLevel:Default"] = "Warning",

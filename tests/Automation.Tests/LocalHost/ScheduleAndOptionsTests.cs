@@ -118,3 +118,29 @@ public sealed class StoreRegistryTests
         Assert.That(() => new StoreRegistry(new Dictionary<string, StoreOptions> { ["a"] = Shopify(), ["b"] = Shopify() }),
             Throws.TypeOf<OptionsValidationException>().With.Message.Contain("share the webhook source"));
 }
+
+public sealed class SampleSettingsTests
+{
+    [Test]
+    public async Task CopyingTheSampleSettingsAsIs_IsRefusedAtStartNamingEachPlaceholder()
+    {
+        var root = Directory.CreateTempSubdirectory("automation-sample-").FullName;
+        File.Copy(Path.Combine(Infrastructure.LocalServices.RepositoryRoot, "host.json"), Path.Combine(root, "host.json"));
+        File.Copy(Path.Combine(Infrastructure.LocalServices.RepositoryRoot, "local.settings.sample.json"), Path.Combine(root, "local.settings.json"));
+        await using var app = Automation.LocalHost.LocalFunctionsHost.Build([], new Automation.LocalHost.LocalHostSetup
+        {
+            ContentRoot = root,
+            Configure = b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = Infrastructure.Azurite.ConnectionString,
+                ["urls"] = $"http://127.0.0.1:{Infrastructure.LocalServices.FreePort()}",
+            }),
+        });
+
+        var error = (await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync()))!;
+
+        Assert.That(error.Failures, Has.Some.StartsWith("Admin:ApiKey still holds the sample's placeholder")
+            .And.Some.StartsWith("Stores:demo-shopify:WebhookSecret still holds")
+            .And.Some.StartsWith("Stores:demo-woo:ConsumerSecret still holds"));
+    }
+}

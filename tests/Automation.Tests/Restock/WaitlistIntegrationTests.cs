@@ -1,10 +1,19 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Automation.Effects;
 using Automation.Events;
+using Automation.Flows;
+using Automation.Inventory;
 using Automation.Restock;
+using Automation.Restock.Activities;
 using Automation.Tests.Infrastructure;
+using Automation.Stores;
 using Azure.Data.Tables;
+using DurableTask.Core.Exceptions;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Moq;
 using static Automation.Tests.Inventory.StockTestKit;
 
 namespace Automation.Tests.Restock;
@@ -24,7 +33,8 @@ public sealed class WaitlistIntegrationTests
         {
             ShopifyStore(s, _fake);
             s["Inventory:DefaultLowStockThreshold"] = "-1";
-            s["Stores:s1:Restock:BatchInterval"] = "00:00:02";
+            // Durable timers shorter than ~2 s fire up to a second early; 5 s keeps the sell-out ahead of the next batch.
+            s["Stores:s1:Restock:BatchInterval"] = "00:00:05";
             s["Stores:s1:Restock:SubscribersPerUnit"] = "1";
             s["Stores:s1:Restock:SignupsPerEmailPerHour"] = "3";
             s["Stores:s1:Restock:PublicBaseUrl"] = "https://automation.example.test";
@@ -54,6 +64,17 @@ public sealed class WaitlistIntegrationTests
         }
 
         return rows;
+    }
+
+    /// <summary>Waits for the waitlist run of restock <paramref name="episode"/> to end; returns what its flow status says.</summary>
+    private async Task<FlowProgress> RunEndedAsync(int episode)
+    {
+        var client = _app.Services.GetRequiredService<DurableTaskClient>();
+        OrchestrationMetadata? run = null;
+        await Eventually.Until(async () => (run = await client.GetInstanceAsync(WaitlistRun.InstanceIdFor("s1", 11, episode), getInputsAndOutputs: true)) is { IsCompleted: true },
+            TimeSpan.FromSeconds(40), $"the waitlist run of restock {episode} to end");
+        Assert.That(run!.RuntimeStatus, Is.EqualTo(OrchestrationRuntimeStatus.Completed));
+        return run.ReadCustomStatusAs<FlowProgress>()!;
     }
 
     private async Task<int> SizeAsync() =>
@@ -113,17 +134,47 @@ public sealed class WaitlistIntegrationTests
         // Sold out again before the next batch: the re-check stops the run.
         await _app.PublishAsync(Level("s1", 100, 11, "MUG-BLUE", 0, 2));
         await SettledAsync("s1", 11, 0);
-        await Eventually.Until(async () => await TestApp.CountMessagesAsync(RestockRegistration.BatchesQueue) == 0, TimeSpan.FromSeconds(15), "the delayed batch to run");
+        var first = await RunEndedAsync(episode: 1);
+        Assert.That((first.State, first.EndReason), Is.EqualTo((FlowState.Exited, WaitlistStopReasons.SoldOutAgain + " (2 told)")));
         Assert.That((await MailSink.AllAsync()).Count(m => m.Subject.Contains("back in stock", StringComparison.Ordinal)), Is.EqualTo(2));
         Assert.That(await SizeAsync(), Is.EqualTo(3));
 
+        // The next restock resumes where the last run ended: the three still waiting, in order.
         await _app.PublishAsync(Level("s1", 100, 11, "MUG-BLUE", 3, 3));
         var all = await MailSink.WaitForAsync(m => m.Subject.Contains("back in stock", StringComparison.Ordinal), count: 5);
-        await Eventually.Until(async () => await TestApp.CountMessagesAsync(RestockRegistration.BatchesQueue) == 0, TimeSpan.FromSeconds(15), "the run to finish");
+        var second = await RunEndedAsync(episode: 2);
 
+        Assert.That(second.State, Is.EqualTo(FlowState.Completed));
         Assert.That(all.Select(m => m.ToAddress), Is.EquivalentTo(emails), "each subscriber exactly once");
         Assert.That((await MailSink.AllAsync()).Count(m => m.Subject.Contains("back in stock", StringComparison.Ordinal)), Is.EqualTo(5));
         Assert.That(all[0].Html, Does.Contain("https://s1.example.test/products/100?variant=11"));
+    }
+
+    [Test]
+    public async Task RestockWithNobodyWaiting_StartsNoRun()
+    {
+        await _app.PublishAsync(Level("s1", 100, 11, "MUG-BLUE", 5, 1));
+        await SettledAsync("s1", 11, 5);
+
+        var client = _app.Services.GetRequiredService<DurableTaskClient>();
+        Assert.That(await client.GetInstanceAsync(WaitlistRun.InstanceIdFor("s1", 11, 1)), Is.Null);
+    }
+
+    [Test]
+    public async Task StartingARunThatAlreadyExists_IsTheSameRunAndNoError()
+    {
+        await SignupAsync(new { email = "a@shop.test", sku = "MUG-BLUE", consent = true });
+        var client = new Mock<DurableTaskClient>("test") { CallBase = true };
+        client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new OrchestrationAlreadyExistsException("An Orchestration instance with the ID waitlist-s1-11-7 already exists."));
+        var handler = ActivatorUtilities.CreateInstance<ActOnBackInStock>(_app.Services, new InvocationDurableClient { Client = client.Object });
+        var variant = await _app.Services.GetRequiredService<InventoryView>().GetAsync("s1", 11, CancellationToken.None);
+
+        await handler.HandleAsync(_app.Services.GetRequiredService<StoreRegistry>().Get("s1"), variant!, new StockTransition(StockTransitionKind.BackInStock, 7, 2, 5, T0), CancellationToken.None);
+
+        client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(It.Is<TaskName>(n => n.Name == nameof(NotifyWaitlist.NotifyWaitlistV1)), It.Is<WaitlistRun>(r => r.Episode == 7 && r.Batch == 1),
+            It.Is<StartOrchestrationOptions?>(o => o!.InstanceId == "waitlist-s1-11-7"), It.IsAny<CancellationToken>()), Times.Once);
+        Assert.That(await _app.Services.GetRequiredService<EffectLedger>().IsDoneAsync("s1", "waitlist-start:v11:BackInStock:7", CancellationToken.None), Is.True);
     }
 
     [Test]

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
 using Automation.Returns;
 using Automation.Returns.Labels;
 
@@ -70,21 +73,72 @@ public class ReturnLabelTests
         Assert.That(text, Does.Not.Contain("Sock pair 40"));
     }
 
-    [Test]
-    public void Code128_SymbolsEndWithTheChecksum()
+    [TestCase(null, null)]
+    [TestCase("3rd floor", null)]
+    [TestCase("3rd floor", "Lovelace Analytical Engines Ltd")]
+    public async Task ManyItems_StayAboveTheFooterRule(string? line2, string? company)
     {
-        // "PJJ123C" in code set B: the worked example of the standard's checksum (103 + Σ value×position) mod 103.
-        var symbols = Code128.Symbols("PJJ123C");
+        var label = Label() with
+        {
+            From = Label().From with { Line2 = line2, Company = company },
+            Items = [.. Enumerable.Range(1, 40).Select(i => new LabelItem($"Sock pair {i}", null, 1))],
+        };
 
-        Assert.That(symbols[0], Is.EqualTo(104));
-        Assert.That(symbols[^1], Is.EqualTo(55));
+        var words = await WordsAsync(ReturnLabelPdf.Render(label, "RMA-7K3D9QX2", "Return label"));
+
+        // The footer's rule is 26 pt above the bottom edge; nothing of the item list may touch it.
+        var footerRule = ReturnLabelPdf.Height - 26;
+        var lowest = words.Where(w => w.Text != "Pack" && w.Bottom < footerRule + 10).Max(w => w.Bottom);
+        Assert.That(words.Select(w => w.Text), Does.Contain("more"));
+        Assert.That(lowest, Is.LessThan(footerRule));
     }
 
     [Test]
-    public void Code128_LongDigitRunsUseCodeSetC()
+    public async Task AddressesInPolishGreekAndCyrillic_PrintAsWritten()
     {
-        Assert.That(Code128.Symbols("12345678"), Has.Count.EqualTo(1 + 4 + 1));
-        Assert.That(Code128.Widths("12345678").Sum(), Is.EqualTo((6 * 11) + 13));
+        var label = Label() with
+        {
+            From = new PostalAddress("Zofia Wójcik", "Łódź, ul. Źródlana 7 m. 4", null, "Łódź", null, "90-001", "PL"),
+            To = new PostalAddress("Επιστροφές", "Οδός Ερμού 25", null, "Αθήνα", null, "105 63", "GR", Company: "Κατάστημα Α.Ε."),
+            Items = [new LabelItem("Платье льняное", "DRESS-S", 1), new LabelItem("Šála z vlny, žlutá", null, 1)],
+        };
+
+        var text = await TextAsync(ReturnLabelPdf.Render(label, "RMA-7K3D9QX2", "Return label"));
+
+        Assert.That(text, Does.Contain("Zofia Wójcik").And.Contain("Łódź, ul. Źródlana 7 m. 4").And.Contain("90-001 Łódź"));
+        Assert.That(text, Does.Contain("Κατάστημα Α.Ε.").And.Contain("Οδός Ερμού 25").And.Contain("105 63 Αθήνα"));
+        Assert.That(text, Does.Contain("1 × Платье льняное (DRESS-S)").And.Contain("1 × Šála z vlny, žlutá"));
+        Assert.That(text, Does.Not.Contain("?"));
+    }
+
+    [Test]
+    public async Task CyrillicWarehouse_PrintsAsWritten()
+    {
+        var label = Label() with { To = new PostalAddress("Склад возвратов", "ул. Тверская, д. 7", null, "Москва", null, "125009", "RU") };
+
+        var text = await TextAsync(ReturnLabelPdf.Render(label, "RMA-7K3D9QX2", "Return label"));
+
+        Assert.That(text, Does.Contain("Склад возвратов").And.Contain("ул. Тверская, д. 7").And.Contain("125009 Москва"));
+    }
+
+    [Test]
+    public async Task Font_IsEmbeddedAsASubset()
+    {
+        var pdf = ReturnLabelPdf.Render(Label(), "RMA-7K3D9QX2", "Return label");
+
+        var fonts = await ToolAsync(pdf, "pdffonts");
+
+        // pdffonts: name, type, encoding, emb, sub, uni, object; a subset's name starts with a six-letter tag.
+        var rows = fonts.Split('\n').Skip(2).Where(line => line.Length > 0).ToList();
+        Assert.That(rows, Has.Count.EqualTo(2).And.All.Match(@"^[A-Z]{6}\+DejaVu Sans Condensed(,Bold)? +CID TrueType +Identity-H +yes +yes +yes "));
+        Assert.That(pdf, Has.Length.LessThanOrEqualTo(60 * 1024), "a label small enough for any email");
+    }
+
+    [Test]
+    public void TrackingNumberOutsidePrintableAscii_IsRefused()
+    {
+        // ZXing would read ñ as a function code and print a barcode that scans as something else.
+        Assert.That(() => ReturnLabelPdf.Render(Label(), "RMA-ÑANDU", "Return label"), Throws.ArgumentException.With.Message.Contains("printable ASCII"));
     }
 
     [Test]
@@ -108,6 +162,14 @@ public class ReturnLabelTests
     }
 
     internal static Task<string> TextAsync(byte[] pdf) => ToolAsync(pdf, "pdftotext", "-layout");
+
+    /// <summary>Every word poppler finds on the label, with the bottom of its box in points from the top edge.</summary>
+    private static async Task<IReadOnlyList<(string Text, double Bottom)>> WordsAsync(byte[] pdf)
+    {
+        var html = await ToolAsync(pdf, "pdftotext", "-bbox");
+        return [.. Regex.Matches(html, @"<word [^>]*yMax=""([0-9.]+)"">([^<]*)</word>")
+            .Select(m => (WebUtility.HtmlDecode(m.Groups[2].Value), double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)))];
+    }
 
     private static readonly string[] ToStandardOutput = ["-"];
 

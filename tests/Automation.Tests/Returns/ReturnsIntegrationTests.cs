@@ -1,17 +1,20 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Automation.Flows;
 using Automation.Returns;
 using Automation.Returns.Labels;
 using Automation.Tests.Infrastructure;
 using Azure.Data.Tables;
+using Microsoft.DurableTask.Client;
 
 namespace Automation.Tests.Returns;
 
 /// <summary>
 /// The returns automation end to end: the real app over HTTP against Azurite, the maildev SMTP sink, and a fake
-/// Shopify/WooCommerce speaking their wire formats. What is asserted is what a merchant would see: the calls at
-/// the platform, the label in Blob storage, the emails in the inbox.
+/// Shopify/WooCommerce speaking their wire formats; decisions are carried out by the CarryOutReturnV1 orchestration
+/// on the real Durable Task engine. What is asserted is what a merchant would see: the calls at the platform, the
+/// label in Blob storage, the emails in the inbox, the return's row and its flow's history.
 /// </summary>
 [NonParallelizable]
 public sealed class ReturnsIntegrationTests
@@ -220,6 +223,23 @@ public sealed class ReturnsIntegrationTests
             .Select(r => r.GraphQLQuery.TrimStart())
             .Select(q => string.Join(' ', q.Split(' ', '(', '\n').Take(2)))];
 
+    /// <summary>Waits for the return's flow to end and reads it as the operator's flow view does.</summary>
+    private async Task<FlowView> FlowAsync(string store, string rma)
+    {
+        var client = _app.Services.GetRequiredService<DurableTaskClient>();
+        var instanceId = StartReturnFlow.InstanceId(store, rma);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await client.WaitForInstanceCompletionAsync(instanceId, cancellation: timeout.Token);
+        // As the operator sees it: GET /api/flows/{storeId}/{flowId}.
+        return await _app.Admin.GetFromJsonAsync<FlowView>(new Uri($"api/flows/{store}/{instanceId}", UriKind.Relative), Automation.Runtime.Json.Options)
+            ?? throw new AssertionException($"No flow view for {instanceId}.");
+    }
+
+    private static string[] StepsOf(FlowView flow) => [.. flow.History.Select(h => $"{h.Step}:{h.Outcome}")];
+
+    private static async Task<string> SerializedStatusAsync(TestApp app, string store, string rma) =>
+        (await app.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync(StartReturnFlow.InstanceId(store, rma)))!.SerializedCustomStatus!;
+
     [Test]
     public async Task SelfServiceShopifyReturn_Approved_LabelInBlobShopifyCallsInOrderAndBothEmails()
     {
@@ -259,7 +279,8 @@ public sealed class ReturnsIntegrationTests
 
         // The customer's email: decision, fee, label attached and linked.
         Assert.That(customer.Subject, Is.EqualTo($"Your return {answer.Rma} is approved"));
-        Assert.That(customer.Text, Does.Contain("Return fee: 4.95 EUR").And.Contain(labelUrl).And.Contain("1 x Linen shirt - M"));
+        Assert.That(customer.Text, Does.Contain("A return fee of €4.95 is taken from your refund.").And.Contain(labelUrl).And.Contain("- Linen shirt - M: 1 × €"));
+        Assert.That(System.Text.RegularExpressions.Regex.Count(customer.Text!, "4\\.95"), Is.EqualTo(1), "the fee is said once");
         Assert.That(customer.Attachments.Select(a => a.FileName), Is.EqualTo(new[] { $"return-label-{answer.Rma}.pdf" }));
         var attached = await MailSink.AttachmentAsync(customer.Id, customer.Attachments[0].GeneratedFileName ?? customer.Attachments[0].FileName);
         Assert.That(await ReturnLabelTests.ScanAsync(attached, "attached-" + answer.Rma), Is.EqualTo(answer.Rma));
@@ -317,7 +338,6 @@ public sealed class ReturnsIntegrationTests
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var second = await ReadAsync(again);
         Assert.That((second.Rma, second.Duplicate, second.Fee), Is.EqualTo((first.Rma, true, first.Fee)));
-        Assert.That(await TestApp.CountMessagesAsync(ReturnQueues.Actions), Is.Zero);
         Assert.That((await MailSink.AllAsync()).Count, Is.EqualTo(2));
         Assert.That(_platform.GraphQLRequests("mutation RequestReturn"), Has.Count.EqualTo(1));
         Assert.That(_platform.GraphQLRequests("mutation AttachReturnLabel"), Has.Count.EqualTo(1));
@@ -432,6 +452,11 @@ public sealed class ReturnsIntegrationTests
         }));
         var again = await _app.Admin.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "decline", reason = "Changed my mind" });
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+
+        // One flow held the return, waited for the operator, and carried their decision out.
+        var flow = await FlowAsync("careful", answer.Rma);
+        Assert.That(flow.Status, Is.EqualTo(nameof(FlowState.Completed)));
+        Assert.That(StepsOf(flow).Take(4), Is.EqualTo(new[] { "decision:Done", "email-customer:Done", "review:Decided", "decision:Done" }));
     }
 
     [Test]
@@ -496,7 +521,7 @@ public sealed class ReturnsIntegrationTests
         Assert.That((answer.Outcome, answer.Fee, answer.FreeShippingOnReplacement), Is.EqualTo(("Approved", 0m, true)));
         var email = (await MailSink.WaitForAsync(e => e.ToAddress == Customer)).Single();
         var expectedCode = "XSHIP-" + answer.Rma["RMA-".Length..];
-        Assert.That(email.Text, Does.Contain($"use the code {expectedCode} at checkout").And.Contain("Return fee: 0.00 EUR"));
+        Assert.That(email.Text, Does.Contain($"use the code {expectedCode} at checkout").And.Contain("Your exchange has no fee, and the replacement ships free."));
         var discount = _platform.GraphQLRequests("mutation CreateExchangeShippingCode").Single().Variables.GetProperty("freeShippingCodeDiscount");
         Assert.That(discount.GetProperty("code").GetString(), Is.EqualTo(expectedCode));
         Assert.That(discount.GetProperty("usageLimit").GetInt32(), Is.EqualTo(1));
@@ -515,5 +540,127 @@ public sealed class ReturnsIntegrationTests
         Assert.That(coupon.GetProperty("usage_limit").GetInt32(), Is.EqualTo(1));
         Assert.That(coupon.GetProperty("email_restrictions")[0].GetString(), Is.EqualTo("grace@example.com"));
         Assert.That(email.Text, Does.Contain(coupon.GetProperty("code").GetString()));
+    }
+
+    [Test]
+    public async Task SelfServiceShopifyReturn_FlowViewShowsEveryStepAndNoPersonalData()
+    {
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest()));
+
+        var flow = await FlowAsync("shop", answer.Rma);
+
+        Assert.That((flow.Definition, flow.DefinitionVersion, flow.Status, flow.RuntimeStatus), Is.EqualTo(("return", 1, "Completed", "Completed")));
+        Assert.That(flow.EndReason, Is.EqualTo("Approved by rule approve: carried out."));
+        Assert.That(StepsOf(flow), Is.EqualTo(new[]
+        {
+            "decision:Done", "label:Done", "shopify-request:Done", "shopify-approve:Done", "shopify-label:Done", "email-customer:Done", "email-warehouse:Done", "close:Done",
+        }));
+        var status = await SerializedStatusAsync(_app, "shop", answer.Rma);
+        Assert.That(status, Does.Not.Contain(Customer).And.Not.Contain("Keizersgracht").And.Not.Contain("Ada").And.Not.Contain("sig="));
+    }
+
+    [Test]
+    public async Task ShopifyRefusesTheApproval_FlowStopsWithTheReasonAndTheReturnIsFlaggedForAnOperator()
+    {
+        _platform.OnGraphQLData("mutation ApproveReturn", _ => new
+        {
+            returnApproveRequest = new { @return = (object?)null, userErrors = new[] { new { field = new[] { "id" }, message = "Return is not approvable.", code = "INVALID_STATE" } } },
+        });
+
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest()));
+
+        var flow = await FlowAsync("shop", answer.Rma);
+        Assert.That(flow.Status, Is.EqualTo(nameof(FlowState.Exited)));
+        Assert.That(flow.EndReason, Is.EqualTo("Stopped at shopify-approve: Shopify returnApproveRequest failed: Return is not approvable."));
+        Assert.That(StepsOf(flow).TakeLast(2), Is.EqualTo(new[] { "shopify-approve:Refused", "flag:Done" }));
+
+        var row = (await ReturnRowsAsync()).Single();
+        Assert.That(row.GetString("Status"), Is.EqualTo(ReturnCases.NeedsAttention));
+        Assert.That(row.GetString("Problem"), Is.EqualTo("shopify-approve: Shopify returnApproveRequest failed: Return is not approvable."));
+        var listed = (await _app.Admin.GetFromJsonAsync<JsonElement>("api/admin/returns/shop")).EnumerateArray().Single();
+        Assert.That((listed.GetProperty("status").GetString(), listed.GetProperty("problem").GetString()), Is.EqualTo((ReturnCases.NeedsAttention, row.GetString("Problem"))));
+
+        // Nothing that would tell the customer the return is approved, and no label at Shopify.
+        Assert.That(await MailSink.AllAsync(), Is.Empty);
+        Assert.That(_platform.GraphQLRequests("mutation AttachReturnLabel"), Is.Empty);
+    }
+
+    [Test]
+    public async Task ShopifyUnavailableForAWhile_StepRetriedByDurableUntilItWorks_EachEffectOnce()
+    {
+        // A mutation answered with 503 is not re-sent blindly: each attempt looks first, tries once more, and fails;
+        // Durable retries the activity until Shopify works again.
+        var approvals = 0;
+        _platform
+            .OnGraphQL("mutation ApproveReturn", request => Interlocked.Increment(ref approvals) <= 5
+                ? new FakeResponse(503, new { errors = "Service unavailable" })
+                : FakeResponse.Json(new
+                {
+                    data = new
+                    {
+                        returnApproveRequest = new
+                        {
+                            @return = new { id = request.Variables.GetProperty("input").GetProperty("id").GetString(), status = "OPEN", reverseFulfillmentOrders = new { nodes = new[] { new { id = "gid://shopify/ReverseFulfillmentOrder/555" } } } },
+                            userErrors = Array.Empty<object>(),
+                        },
+                    },
+                }))
+            // The retry cannot know whether a 503 was answered after Shopify approved: it looks first.
+            .OnGraphQLData("query ReturnStatus", _ => new { @return = new { status = "REQUESTED", reverseFulfillmentOrders = new { nodes = Array.Empty<object>() } } });
+
+        var answer = await ReadAsync(await AskAsync("shop", ShopifyRequest()));
+
+        var flow = await FlowAsync("shop", answer.Rma);
+        Assert.That(flow.Status, Is.EqualTo(nameof(FlowState.Completed)));
+        Assert.That(approvals, Is.EqualTo(6));
+        Assert.That(ShopifyOperations(_platform).Distinct(), Is.EqualTo(new[]
+        {
+            "query ReturnOrderByName", "mutation RequestReturn", "mutation ApproveReturn", "query ReturnStatus", "mutation AttachReturnLabel",
+        }));
+        Assert.That(_platform.GraphQLRequests("mutation RequestReturn"), Has.Count.EqualTo(1));
+        Assert.That(_platform.GraphQLRequests("mutation AttachReturnLabel"), Has.Count.EqualTo(1));
+        Assert.That(await MailSink.WaitForAsync(e => e.Subject.Contains(answer.Rma, StringComparison.Ordinal), count: 2), Has.Count.EqualTo(2));
+        Assert.That((await ReturnRowsAsync()).Single().GetString("Status"), Is.EqualTo(ReturnCases.Done));
+    }
+
+    [Test]
+    public async Task CrashMidWooCommerceRefund_RetryFindsTheRefundInsteadOfRefundingAgain()
+    {
+        // An earlier attempt sent the refund and died before recording it.
+        var rma = ReturnCases.RmaFor("woo", ReturnCases.RequestKeyFor(2001, [new ReturnItem(301, 2)]));
+        var effects = Azurite.Table(Automation.Storage.TableNames.Effects);
+        await effects.CreateIfNotExistsAsync();
+        await effects.AddEntityAsync(new TableEntity("woo", Automation.Storage.StorageKeys.Escape($"woocommerce:refund:{rma}")) { ["Status"] = "Started", ["Attempts"] = 1 });
+        _platform.On("GET", "/wp-json/wc/v3/orders/2001/refunds", _ => FakeResponse.Json(new[] { new { id = 9901, amount = "13.00", reason = $"Return {rma} (keep-it)" } }));
+
+        var answer = await ReadAsync(await AskAsync("woo", new { orderNumber = "2001", email = "grace@example.com", wish = "refund", items = new[] { new { lineItemId = 301, quantity = 2 } } }));
+
+        Assert.That((answer.Rma, answer.Outcome), Is.EqualTo((rma, "KeepIt")));
+        var flow = await FlowAsync("woo", rma);
+        Assert.That(flow.Status, Is.EqualTo(nameof(FlowState.Completed)));
+        Assert.That(StepsOf(flow), Does.Contain("refund:Done"));
+        Assert.That(_platform.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/refunds", StringComparison.Ordinal)), Is.Empty);
+        Assert.That((await MailSink.WaitForAsync(e => e.ToAddress == "grace@example.com")).Single().Subject, Is.EqualTo($"Keep it: your return {rma} needs no shipping"));
+    }
+
+    [Test]
+    public async Task ReviewDecisionRecordedButNotHandedToItsFlow_AskingAgainHandsItOver()
+    {
+        var answer = await ReadAsync(await AskAsync("careful", ShopifyRequest(items: [new { lineItemId = ShoesLine, quantity = 1, reason = "defective" }])));
+        await MailSink.WaitForAsync(e => e.ToAddress == Customer);
+
+        // The operator's first request recorded the decision and then failed (storage) before telling the waiting flow.
+        var cases = _app.Services.GetRequiredService<ReturnCases>();
+        var held = (await cases.GetAsync("careful", answer.Rma, CancellationToken.None))!;
+        var approved = new ReturnDecision(ReturnOutcome.Approved, "manual:approve", "Your return is approved.") { ItemsValue = held.Decision.ItemsValue };
+        Assert.That(await cases.ReplaceReviewedAsync(held with { Decision = approved, WarehouseId = "ams" }, CancellationToken.None), Is.True);
+
+        var again = await _app.Admin.PostAsJsonAsync($"api/admin/returns/careful/{answer.Rma}/decision", new { decision = "approve" });
+
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        var flow = await FlowAsync("careful", answer.Rma);
+        Assert.That(flow.Status, Is.EqualTo(nameof(FlowState.Completed)));
+        Assert.That((await MailSink.WaitForAsync(e => e.Subject == $"Your return {answer.Rma} is approved")).Single().ToAddress, Is.EqualTo(Customer));
+        Assert.That(_platform.GraphQLRequests("mutation AttachReturnLabel"), Has.Count.EqualTo(1));
     }
 }

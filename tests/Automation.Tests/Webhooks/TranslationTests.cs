@@ -92,6 +92,46 @@ public sealed class ShopifyTranslationTests
     }
 
     [Test]
+    public void ProductUpdateCurrentVersion_NoInventoryManagement_VariantWithInventoryItemAndQuantityIsTracked()
+    {
+        var product = Translate("products/update", "products.update.2026-07.json").Events.OfType<ProductUpdated>().Single();
+
+        Assert.That(product.Variants[0], Is.EqualTo(new VariantSnapshot(48201930047816, "MUG-BLUE", "Blue", 50317562183752, 12, true, false, null, null, 29.95m)));
+        Assert.That(product.Variants[1].ManagesStock, Is.True, "a tracked variant at 0 is sold out, not untracked");
+        Assert.That(product.Variants[1].SellsWhenOutOfStock, Is.True);
+    }
+
+    [TestCase("\"inventory_item_id\": 50317562183752", "\"inventory_item_id\": null", TestName = "ProductUpdateCurrentVersion_NoInventoryItem_IsUntracked")]
+    [TestCase("\"inventory_quantity\": 12", "\"inventory_quantity\": null", TestName = "ProductUpdateCurrentVersion_NoQuantity_IsUntracked")]
+    public void ProductUpdateCurrentVersion_WithoutWhatTrackingNeeds_IsUntracked(string field, string replacement)
+    {
+        var body = Deliveries.Fixture("shopify/products.update.2026-07.json").Replace(field, replacement, StringComparison.Ordinal);
+
+        var product = Translate("products/update", "", body: body).Events.OfType<ProductUpdated>().Single();
+
+        Assert.That(product.Variants[0].ManagesStock, Is.False);
+    }
+
+    [Test]
+    public void ProductUpdateOldVersion_ExplicitNullInventoryManagement_IsStillUntracked()
+    {
+        var body = Deliveries.Fixture("shopify/products.update.json").Replace("\"inventory_management\": \"shopify\",\n      \"requires_shipping\"", "\"inventory_management\": null,\n      \"requires_shipping\"", StringComparison.Ordinal);
+        Assert.That(body, Does.Contain("\"inventory_management\": null"));
+
+        var product = Translate("products/update", "", body: body).Events.OfType<ProductUpdated>().Single();
+
+        Assert.That(product.Variants[0].ManagesStock, Is.False, "inventory_management null: Shopify does not track it, whatever the quantity says");
+        Assert.That(product.Variants[1].ManagesStock, Is.True);
+    }
+
+    [Test]
+    public void InventoryLevelUpdateCurrentVersion_NamesItemAndLocation()
+    {
+        var level = Translate("inventory_levels/update", "inventory_levels.update.2026-07.json").Events.OfType<InventoryLevelChanged>().Single();
+        Assert.That((level.InventoryItemId, level.LocationId, level.Available), Is.EqualTo(((long?)50317562183752, "78901234567", (int?)3)));
+    }
+
+    [Test]
     public void ReturnRequest_CarriesLinesWithReasons()
     {
         var request = Translate("returns/request", "returns.request.json").Events.OfType<ReturnRequested>().Single();
