@@ -82,12 +82,12 @@ public sealed class StorageTransactionCounter : HttpPipelineSynchronousPolicy
     {
         if (segments.Length == 0) return "table service: " + method;
         var resource = segments[0];
-        if (resource == "$batch") return "table: entity group transaction";
+        if (resource == "$batch") return $"{TableOwner(BatchTable(request))}: entity group transaction";
         if (resource.StartsWith("Tables", StringComparison.Ordinal)) return "table service: " + (method == "POST" ? "create table" : method == "DELETE" ? "delete table" : "query tables");
         var paren = resource.IndexOf('(', StringComparison.Ordinal);
         var table = paren < 0 ? resource : resource[..paren];
         var keys = paren < 0 ? "" : resource[(paren + 1)..].TrimEnd(')');
-        var owner = table.StartsWith(_hub, StringComparison.OrdinalIgnoreCase) && table.Length > _hub.Length ? $"Durable {table[_hub.Length..]}" : $"app table {table}";
+        var owner = TableOwner(table);
         var conditional = request.Headers.TryGetValue("If-Match", out _);
         var operation = (keys.Length > 0, method) switch
         {
@@ -100,6 +100,28 @@ public sealed class StorageTransactionCounter : HttpPipelineSynchronousPolicy
             _ => method,
         };
         return $"{owner}: {operation}";
+    }
+
+    private string TableOwner(string table) =>
+        table.StartsWith(_hub, StringComparison.OrdinalIgnoreCase) && table.Length > _hub.Length ? $"Durable {table[_hub.Length..]}" : $"app table {table}";
+
+    /// <summary>The table an entity group transaction writes to: the first operation's URL in its multipart body.</summary>
+    private static string BatchTable(Request request)
+    {
+        if (request.Content is null) return "?";
+        using var buffer = new MemoryStream();
+        request.Content.WriteTo(buffer, CancellationToken.None);
+        var body = System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)Math.Min(buffer.Length, 8192));
+        foreach (var line in body.Split('\n'))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length < 2 || !Uri.TryCreate(parts[1], UriKind.Absolute, out var uri) || parts[0] is not ("POST" or "PUT" or "PATCH" or "MERGE" or "DELETE")) continue;
+            var resource = Uri.UnescapeDataString(uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "?");
+            var paren = resource.IndexOf('(', StringComparison.Ordinal);
+            return paren < 0 ? resource : resource[..paren];
+        }
+
+        return "?";
     }
 
     private string BlobKind(string[] segments, string method, string query, Request request)
@@ -134,6 +156,10 @@ public sealed class StorageTransactionCounter : HttpPipelineSynchronousPolicy
             after.Total - before.Total,
             after.ByKind.ToDictionary(kv => kv.Key, kv => kv.Value - before.ByKind.GetValueOrDefault(kv.Key), StringComparer.Ordinal)
                 .Where(kv => kv.Value != 0).ToDictionary(StringComparer.Ordinal));
+
+        public static Snapshot operator +(Snapshot a, Snapshot b) => new(
+            a.Total + b.Total,
+            a.ByKind.Keys.Union(b.ByKind.Keys).ToDictionary(k => k, k => a.ByKind.GetValueOrDefault(k) + b.ByKind.GetValueOrDefault(k), StringComparer.Ordinal));
 
         /// <summary>The first word group before ':' (what was touched), summed.</summary>
         public IReadOnlyDictionary<string, long> ByOwner() => ByKind
