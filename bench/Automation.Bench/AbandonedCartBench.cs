@@ -115,6 +115,7 @@ public static class AbandonedCartBench
         yield return HostProfile.ShippedWith("app-lease-off", ("durableTask:useAppLease", "false"));
         yield return HostProfile.ShippedWith("app-lease-on", ("durableTask:useAppLease", "true"));
         yield return HostProfile.ShippedWith("queues-2s", ("queues:maxPollingInterval", "00:00:02"));
+        yield return HostProfile.ShippedWith("queues-10s", ("queues:maxPollingInterval", "00:00:10"));
         yield return HostProfile.ShippedWith("queues-1m", ("queues:maxPollingInterval", "00:01:00"));
         yield return HostProfile.ShippedWith("queues-5m", ("queues:maxPollingInterval", "00:05:00"));
     }
