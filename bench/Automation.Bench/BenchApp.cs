@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Automation.LocalHost;
 using Automation.Tests.Infrastructure;
 
@@ -6,7 +8,8 @@ namespace Automation.Bench;
 /// <summary>Boots the real app for a benchmark against the bench's own Azurite (started on free loopback ports).</summary>
 public static class BenchApp
 {
-    public static async Task<(WebApplication App, Uri BaseAddress)> StartAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    /// <param name="hostJson">Edits the repository's host.json before the app reads it (a benchmark's variant of the settings).</param>
+    public static async Task<(WebApplication App, Uri BaseAddress)> StartAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Action<JsonObject>? hostJson = null)
     {
         var port = LocalServices.FreePort();
         settings["AzureWebJobsStorage"] = Azurite.ConnectionString;
@@ -15,7 +18,7 @@ public static class BenchApp
         settings.TryAdd("Logging:LogLevel:Default", "Warning");
         settings.TryAdd("Logging:LogLevel:Microsoft.AspNetCore", "Error");
         var root = Directory.CreateTempSubdirectory("automation-bench-").FullName;
-        File.Copy(Path.Combine(LocalServices.RepositoryRoot, "host.json"), Path.Combine(root, "host.json"));
+        WriteHostJson(root, hostJson);
         var app = LocalFunctionsHost.Build([], new LocalHostSetup
         {
             ContentRoot = root,
@@ -24,6 +27,14 @@ public static class BenchApp
         });
         await app.StartAsync();
         return (app, new Uri($"http://127.0.0.1:{port}/"));
+    }
+
+    /// <summary>Writes the repository's host.json into <paramref name="folder"/>, edited by <paramref name="edit"/>.</summary>
+    public static void WriteHostJson(string folder, Action<JsonObject>? edit = null)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(LocalServices.RepositoryRoot, "host.json")))!.AsObject();
+        edit?.Invoke(json);
+        File.WriteAllText(Path.Combine(folder, "host.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     public static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

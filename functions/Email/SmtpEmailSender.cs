@@ -16,34 +16,62 @@ public sealed class SmtpEmailSender(StoreSettings<EmailOptions> settings, Effect
 {
     public async Task<string> SendAsync(EmailMessage message, CancellationToken cancellationToken)
     {
-        var messageId = await ledger.RunOnceAsync(message.StoreId, "email:" + message.IdempotencyKey, async (_, ct) =>
+        // The connection outlives the ledger's record: QUIT (and the log line) come after the send is recorded, so a crash
+        // between the server's "250 queued" and the record — the one window in which a retry sends the email again, under
+        // the same Message-Id — is as short as the ledger's write.
+        using var client = new SmtpClient();
+        string? messageId;
+        var sent = false;
+        try
         {
-            var options = settings.For(message.StoreId);
-            var mime = Build(message, options);
-            using var client = new SmtpClient();
-            try
+            messageId = await ledger.RunOnceAsync(message.StoreId, "email:" + message.IdempotencyKey, async (_, ct) =>
             {
-                await client.ConnectAsync(options.SmtpHost, options.SmtpPort, Enum.Parse<SecureSocketOptions>(options.Security, ignoreCase: true), ct);
-                if (!string.IsNullOrEmpty(options.UserName))
+                var options = settings.For(message.StoreId);
+                var mime = Build(message, options);
+                try
                 {
-                    await client.AuthenticateAsync(options.UserName, options.Password ?? "", ct);
+                    await client.ConnectAsync(options.SmtpHost, options.SmtpPort, Enum.Parse<SecureSocketOptions>(options.Security, ignoreCase: true), ct);
+                    if (!string.IsNullOrEmpty(options.UserName))
+                    {
+                        await client.AuthenticateAsync(options.UserName, options.Password ?? "", ct);
+                    }
+
+                    await client.SendAsync(mime, ct);
+                    sent = true;
+                }
+                catch (SmtpCommandException ex)
+                {
+                    // The server's words often quote the address ("<ann@…>: Recipient address rejected"), and this exception
+                    // ends up in logs and in Durable's history: keep its codes, not its text.
+                    throw new SmtpCommandException(ex.ErrorCode, ex.StatusCode, $"The SMTP server answered {(int)ex.StatusCode} ({ex.ErrorCode}).");
                 }
 
-                await client.SendAsync(mime, ct);
-                await client.DisconnectAsync(quit: true, ct);
-            }
-            catch (SmtpCommandException ex)
-            {
-                // The server's words often quote the address ("<ann@…>: Recipient address rejected"), and this exception
-                // ends up in logs and in Durable's history: keep its codes, not its text.
-                throw new SmtpCommandException(ex.ErrorCode, ex.StatusCode, $"The SMTP server answered {(int)ex.StatusCode} ({ex.ErrorCode}).");
-            }
+                return mime.MessageId;
+            }, cancellationToken);
+        }
+        finally
+        {
+            await QuitQuietlyAsync(client);
+        }
 
-            // Subjects can carry a customer's name, so only the message id (a hash) is logged.
-            logger.LogInformation("Sent message {MessageId} for store {StoreId}", mime.MessageId, message.StoreId);
-            return mime.MessageId;
-        }, cancellationToken);
+        // Subjects can carry a customer's name, so only the message id (a hash) is logged.
+        if (sent) logger.LogInformation("Sent message {MessageId} for store {StoreId}", messageId, message.StoreId);
         return messageId ?? "";
+    }
+
+    /// <summary>Ends the session politely once the send is recorded; the message is the server's already, so a failure here changes nothing.</summary>
+    private static async Task QuitQuietlyAsync(SmtpClient client)
+    {
+        if (!client.IsConnected) return;
+        try
+        {
+            using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await client.DisconnectAsync(quit: true, quit.Token);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or SmtpProtocolException or SmtpCommandException or System.Net.Sockets.SocketException)
+        {
+            // Nothing to do: the connection closes with the client.
+        }
     }
 
     internal static MimeMessage Build(EmailMessage message, EmailOptions options)
