@@ -45,7 +45,7 @@ param queues {
 } = {
   batchSize: 16
   maxDequeueCount: 5
-  maxPollingInterval: '00:00:02'
+  maxPollingInterval: '00:01:00'
 }
 
 @description('Days Log Analytics keeps logs and traces.')
