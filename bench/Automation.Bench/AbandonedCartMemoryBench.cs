@@ -139,24 +139,7 @@ public static class AbandonedCartMemoryBench
         var checkout = RecoveryBenchKit.Checkout("wait", i);
         var customerKey = RecoveryIds.CustomerKey(checkout.Email!);
         var instanceId = RecoveryIds.InstanceId(checkout.StoreId, customerKey);
-        return new RecoveryState
-        {
-            StoreId = checkout.StoreId,
-            FlowId = RecoveryIds.FlowId(instanceId, checkout.Id),
-            StartedAt = DateTimeOffset.UtcNow,
-            CheckoutId = checkout.CheckoutId,
-            CustomerKey = customerKey,
-            CustomerId = checkout.CustomerId,
-            Email = checkout.Email!,
-            FirstName = checkout.FirstName,
-            RecoveryUrl = checkout.RecoveryUrl,
-            Currency = checkout.Currency,
-            TotalPrice = checkout.TotalPrice,
-            LineItems = checkout.LineItems,
-            CheckoutUpdatedAt = checkout.OccurredAt,
-            StartedByEventId = checkout.Id,
-            Settings = settings,
-        };
+        return RecoveryState.Start(checkout, instanceId, customerKey, DateTimeOffset.UtcNow, settings);
     }
 
     /// <summary>Instances not yet past their first episode (read by the bench's own client).</summary>

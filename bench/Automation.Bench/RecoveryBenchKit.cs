@@ -174,14 +174,14 @@ public sealed class RecoveryBenchKit : IAsyncDisposable
         }));
     }
 
-    /// <summary>Outcome rows of the bench store (one per ended flow), by state.</summary>
+    /// <summary>Outcome rows of the bench store (one per ended flow; not the retention index rows beside them), by state.</summary>
     public static async Task<IReadOnlyList<(string FlowId, string CustomerKey, string State)>> OutcomesAsync()
     {
         var table = Azurite.Table(RecoveryOutcomes.TableName);
         var rows = new List<(string, string, string)>();
         try
         {
-            await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Store}"), select: ["FlowId", "CustomerKey", "State"]))
+            await foreach (var row in table.QueryAsync<TableEntity>(Automation.Retention.DayIndex.DataRows(Store), select: ["RowKey", "FlowId", "CustomerKey", "State"]))
             {
                 rows.Add((row.GetString("FlowId") ?? row.RowKey, row.GetString("CustomerKey") ?? "", row.GetString("State") ?? ""));
             }

@@ -94,24 +94,8 @@ public sealed class CheckoutRecovery(
             ? $"cooldown: the customer's last recovery flow started {last:u}, within {options.Cooldown}"
             : null;
 
-    private RecoveryState NewState(Store store, AbandonedCartOptions options, CheckoutEvent checkout, string customerKey, string instanceId) => new()
-    {
-        StoreId = store.Id,
-        FlowId = RecoveryIds.FlowId(instanceId, checkout.Id),
-        StartedAt = time.GetUtcNow(),
-        CheckoutId = checkout.CheckoutId,
-        CustomerKey = customerKey,
-        CustomerId = checkout.CustomerId,
-        Email = checkout.Email!.Trim(),
-        FirstName = checkout.FirstName,
-        RecoveryUrl = checkout.RecoveryUrl,
-        Currency = checkout.Currency,
-        TotalPrice = checkout.TotalPrice,
-        LineItems = checkout.LineItems,
-        CheckoutUpdatedAt = checkout.OccurredAt,
-        StartedByEventId = checkout.Id,
-        Settings = RecoverySettings.From(options, store.TimeZone),
-    };
+    private RecoveryState NewState(Store store, AbandonedCartOptions options, CheckoutEvent checkout, string customerKey, string instanceId) =>
+        RecoveryState.Start(checkout, instanceId, customerKey, time.GetUtcNow(), RecoverySettings.From(options, store.TimeZone));
 
     // ── Exits: events to the customer's running flow ──
 

@@ -11,6 +11,26 @@ public sealed record RecoveryState
 {
     public required string StoreId { get; init; }
 
+    /// <summary>What a new flow for <paramref name="checkout"/> starts with (the checkout has an email: flows start only for those).</summary>
+    public static RecoveryState Start(CheckoutEvent checkout, string instanceId, string customerKey, DateTimeOffset startedAt, RecoverySettings settings) => new()
+    {
+        StoreId = checkout.StoreId,
+        FlowId = RecoveryIds.FlowId(instanceId, checkout.Id),
+        StartedAt = startedAt,
+        CheckoutId = checkout.CheckoutId,
+        CustomerKey = customerKey,
+        CustomerId = checkout.CustomerId,
+        Email = checkout.Email!.Trim(),
+        FirstName = checkout.FirstName,
+        RecoveryUrl = checkout.RecoveryUrl,
+        Currency = checkout.Currency,
+        TotalPrice = checkout.TotalPrice,
+        LineItems = checkout.LineItems,
+        CheckoutUpdatedAt = checkout.OccurredAt,
+        StartedByEventId = checkout.Id,
+        Settings = settings,
+    };
+
     /// <summary>This flow's run (instance id + the event that started it): the base of every effect key and of the coupon code.</summary>
     public required string FlowId { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
