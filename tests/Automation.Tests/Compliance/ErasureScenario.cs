@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Automation.Storage;
 using Automation.Tests.AbandonedCart;
 using Automation.Tests.Infrastructure;
+using Automation.Tests.Returns;
 using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
 
@@ -68,57 +69,11 @@ internal sealed class ErasureScenario(TestApp app, string store, string email, s
 
     /// <summary>Shopify's answers for the return: the order (the customer's email, name and address) and the return's mutations.</summary>
     public static void ProgramShopify(FakePlatform platform, string email, string firstName, string lastName) => platform
-        .OnGraphQLData("query ReturnOrderByName", _ => new { orders = new { nodes = new[] { ShopifyOrder(email, firstName, lastName) } } })
-        .OnGraphQLData("query ReturnOrderById", _ => new { order = ShopifyOrder(email, firstName, lastName) })
-        .OnGraphQLData("mutation RequestReturn", _ => new { returnRequest = new { @return = new { id = "gid://shopify/Return/777", status = "REQUESTED" }, userErrors = Array.Empty<object>() } })
-        .OnGraphQLData("mutation ApproveReturn", v => new
-        {
-            returnApproveRequest = new
-            {
-                @return = new { id = v.GetProperty("input").GetProperty("id").GetString(), status = "OPEN", reverseFulfillmentOrders = new { nodes = new[] { new { id = "gid://shopify/ReverseFulfillmentOrder/555" } } } },
-                userErrors = Array.Empty<object>(),
-            },
-        })
-        .OnGraphQLData("mutation AttachReturnLabel", _ => new { reverseDeliveryCreateWithShipping = new { reverseDelivery = new { id = "gid://shopify/ReverseDelivery/999" }, userErrors = Array.Empty<object>() } })
+        .ReturnOrder(() => ShopifyReturnAnswers.Order(OrderId, email, $"{firstName} {lastName}", "Keizersgracht 1", "1015 AA",
+            new ShopifyReturnLine(MugLine, "Ceramic mug - Blue", "MUG-BLUE", 2, "29.95", "Mugs", [], [])))
+        .ReturnMutations()
         .OnGraphQLData("tagsAdd", _ => new { tagsAdd = new { node = new { id = "gid://shopify/Product/9120347160904" }, userErrors = Array.Empty<object>() } })
         .OnGraphQLData("tagsRemove", _ => new { tagsRemove = new { node = new { id = "gid://shopify/Product/9120347160904" }, userErrors = Array.Empty<object>() } });
-
-    private static object ShopifyOrder(string email, string firstName, string lastName) => new
-    {
-        id = $"gid://shopify/Order/{OrderId}",
-        legacyResourceId = OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        name = "#1042",
-        email,
-        createdAt = DateTimeOffset.UtcNow.AddDays(-12).ToString("O"),
-        currencyCode = "EUR",
-        customer = new { tags = Array.Empty<string>() },
-        shippingAddress = new { name = $"{firstName} {lastName}", company = (string?)null, address1 = "Keizersgracht 1", address2 = (string?)null, city = "Amsterdam", provinceCode = (string?)null, zip = "1015 AA", countryCodeV2 = "NL" },
-        fulfillments = new[]
-        {
-            new
-            {
-                createdAt = DateTimeOffset.UtcNow.AddDays(-10).ToString("O"),
-                deliveredAt = (string?)null,
-                fulfillmentLineItems = new { nodes = new[] { new { id = "gid://shopify/FulfillmentLineItem/11122233344", lineItem = new { id = $"gid://shopify/LineItem/{MugLine}" } } } },
-            },
-        },
-        lineItems = new
-        {
-            nodes = new[]
-            {
-                new
-                {
-                    id = $"gid://shopify/LineItem/{MugLine}",
-                    name = "Ceramic mug - Blue",
-                    sku = "MUG-BLUE",
-                    quantity = 2,
-                    originalUnitPriceSet = new { shopMoney = new { amount = "29.95" } },
-                    discountedUnitPriceSet = new { shopMoney = new { amount = "29.95" } },
-                    product = new { productType = "Mugs", tags = Array.Empty<string>(), collections = new { nodes = Array.Empty<object>() } },
-                },
-            },
-        },
-    };
 
     /// <summary>A documented payload with the fixture's customer (Ann Buyer) replaced by this one.</summary>
     private string Personal(string fixture) => Deliveries.Fixture(fixture)

@@ -6,6 +6,7 @@ using Automation.Flows;
 using Automation.Returns;
 using Automation.Tests.AbandonedCart;
 using Automation.Tests.Infrastructure;
+using Automation.Tests.Returns;
 using Microsoft.DurableTask.Client;
 using static Automation.Tests.AbandonedCart.RecoveryScenario;
 
@@ -22,7 +23,6 @@ public sealed class LostAnswerFlowTests
     private static readonly TimeSpan TooLate = TimeSpan.FromSeconds(3);
     private const long OrderId = 6230184263752;
     private const long ShirtLine = 15012345678901;
-    private const string ShirtFulfillmentLine = "gid://shopify/FulfillmentLineItem/11122233344";
 
     private FakePlatform _platform = null!;
     private TestApp? _app;
@@ -226,57 +226,10 @@ public sealed class LostAnswerFlowTests
     }
 
     /// <summary>Order #1042 as Shopify's GraphQL Admin API returns it (2025-10), and the answers to the later steps.</summary>
-    private void ProgramShopifyOrder()
-    {
-        var order = new
-        {
-            id = $"gid://shopify/Order/{OrderId}",
-            legacyResourceId = OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            name = "#1042",
-            email = "ada@example.com",
-            createdAt = DateTimeOffset.UtcNow.AddDays(-12).ToString("O"),
-            currencyCode = "EUR",
-            customer = new { tags = new[] { "newsletter" } },
-            shippingAddress = new { name = "Ada Lovelace", company = (string?)null, address1 = "Keizersgracht 1", address2 = (string?)null, city = "Amsterdam", provinceCode = (string?)null, zip = "1015 AA", countryCodeV2 = "NL" },
-            fulfillments = new[]
-            {
-                new
-                {
-                    createdAt = DateTimeOffset.UtcNow.AddDays(-10).ToString("O"),
-                    deliveredAt = (string?)null,
-                    fulfillmentLineItems = new { nodes = new[] { new { id = ShirtFulfillmentLine, lineItem = new { id = $"gid://shopify/LineItem/{ShirtLine}" } } } },
-                },
-            },
-            lineItems = new
-            {
-                nodes = new[]
-                {
-                    new
-                    {
-                        id = $"gid://shopify/LineItem/{ShirtLine}",
-                        name = "Linen shirt - M",
-                        sku = "SHIRT-M",
-                        quantity = 2,
-                        originalUnitPriceSet = new { shopMoney = new { amount = "40.00" } },
-                        discountedUnitPriceSet = new { shopMoney = new { amount = "40.00" } },
-                        product = new { productType = "Shirts", tags = new[] { "summer" }, collections = new { nodes = new[] { new { handle = "new-in" } } } },
-                    },
-                },
-            },
-        };
-        _platform
-            .OnGraphQLData("query ReturnOrderByName", _ => new { orders = new { nodes = new[] { order } } })
-            .OnGraphQLData("query ReturnOrderById", _ => new { order })
-            .OnGraphQLData("mutation ApproveReturn", v => new
-            {
-                returnApproveRequest = new
-                {
-                    @return = new { id = v.GetProperty("input").GetProperty("id").GetString(), status = "OPEN", reverseFulfillmentOrders = new { nodes = new[] { new { id = "gid://shopify/ReverseFulfillmentOrder/555" } } } },
-                    userErrors = Array.Empty<object>(),
-                },
-            })
-            .OnGraphQLData("mutation AttachReturnLabel", _ => new { reverseDeliveryCreateWithShipping = new { reverseDelivery = new { id = "gid://shopify/ReverseDelivery/999" }, userErrors = Array.Empty<object>() } });
-    }
+    private void ProgramShopifyOrder() => _platform
+        .ReturnOrder(() => ShopifyReturnAnswers.Order(OrderId, "ada@example.com", "Ada Lovelace", "Keizersgracht 1", "1015 AA",
+            new ShopifyReturnLine(ShirtLine, "Linen shirt - M", "SHIRT-M", 2, "40.00", "Shirts", ["summer"], ["new-in"])))
+        .ReturnMutations();
 
     /// <summary>Order 2001 as WooCommerce's REST API v3 returns it.</summary>
     private void ProgramWooOrder()

@@ -92,71 +92,15 @@ public sealed class ReturnsIntegrationTests
         s[$"Stores:{store}:Returns:Warehouses:0:Email"] = "receiving@example.com";
     }
 
-    private void ProgramShopify()
-    {
-        _platform
-            .OnGraphQLData("query ReturnOrderByName", v => new { orders = new { nodes = v.GetProperty("query").GetString() == "name:\"#1042\"" ? new[] { ShopifyOrder() } : [] } })
-            .OnGraphQLData("query ReturnOrderById", _ => new { order = ShopifyOrder() })
-            .OnGraphQLData("mutation RequestReturn", _ => new { returnRequest = new { @return = new { id = "gid://shopify/Return/777", status = "REQUESTED" }, userErrors = Array.Empty<object>() } })
-            .OnGraphQLData("mutation ApproveReturn", v => new
-            {
-                returnApproveRequest = new
-                {
-                    @return = new { id = v.GetProperty("input").GetProperty("id").GetString(), status = "OPEN", reverseFulfillmentOrders = new { nodes = new[] { new { id = "gid://shopify/ReverseFulfillmentOrder/555" } } } },
-                    userErrors = Array.Empty<object>(),
-                },
-            })
-            .OnGraphQLData("mutation AttachReturnLabel", _ => new { reverseDeliveryCreateWithShipping = new { reverseDelivery = new { id = "gid://shopify/ReverseDelivery/999" }, userErrors = Array.Empty<object>() } })
-            .OnGraphQLData("mutation CreateExchangeShippingCode", _ => new { discountCodeFreeShippingCreate = new { codeDiscountNode = new { id = "gid://shopify/DiscountCodeNode/42" }, userErrors = Array.Empty<object>() } })
-            .OnGraphQLData("mutation DeclineReturn", v => new { returnDeclineRequest = new { @return = new { id = v.GetProperty("input").GetProperty("id").GetString(), status = "DECLINED" }, userErrors = Array.Empty<object>() } });
-    }
+    private void ProgramShopify() => _platform
+        .ReturnOrder(ShopifyOrder)
+        .ReturnMutations()
+        .OnGraphQLData("mutation CreateExchangeShippingCode", _ => new { discountCodeFreeShippingCreate = new { codeDiscountNode = new { id = "gid://shopify/DiscountCodeNode/42" }, userErrors = Array.Empty<object>() } })
+        .OnGraphQLData("mutation DeclineReturn", v => new { returnDeclineRequest = new { @return = new { id = v.GetProperty("input").GetProperty("id").GetString(), status = "DECLINED" }, userErrors = Array.Empty<object>() } });
 
-    private object ShopifyOrder() => new
-    {
-        id = $"gid://shopify/Order/{OrderId}",
-        legacyResourceId = OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        name = "#1042",
-        email = Customer,
-        createdAt = DateTimeOffset.UtcNow.AddDays(-12).ToString("O"),
-        currencyCode = "EUR",
-        customer = new { id = "gid://shopify/Customer/7012345678901", tags = new[] { "newsletter" } },
-        shippingAddress = new { name = "Ada Lovelace", company = (string?)null, address1 = "Keizersgracht 1", address2 = (string?)null, city = "Amsterdam", provinceCode = (string?)null, zip = "1015 AA", countryCodeV2 = "NL" },
-        fulfillments = new[]
-        {
-            new
-            {
-                createdAt = DateTimeOffset.UtcNow.AddDays(-10).ToString("O"),
-                deliveredAt = (string?)null,
-                fulfillmentLineItems = new
-                {
-                    nodes = new[]
-                    {
-                        new { id = "gid://shopify/FulfillmentLineItem/11122233344", lineItem = new { id = $"gid://shopify/LineItem/{ShirtLine}" } },
-                        new { id = "gid://shopify/FulfillmentLineItem/11122233345", lineItem = new { id = $"gid://shopify/LineItem/{ShoesLine}" } },
-                    },
-                },
-            },
-        },
-        lineItems = new
-        {
-            nodes = new[]
-            {
-                ShopifyLine(ShirtLine, "Linen shirt - M", "SHIRT-M", 2, "40.00", "Shirts", _finalSale ? ["final-sale"] : ["summer"]),
-                ShopifyLine(ShoesLine, "Leather shoes - 42", "SHOE-42", 1, "120.00", "Shoes", []),
-            },
-        },
-    };
-
-    private static object ShopifyLine(long id, string name, string sku, int quantity, string price, string type, string[] tags) => new
-    {
-        id = $"gid://shopify/LineItem/{id}",
-        name,
-        sku,
-        quantity,
-        originalUnitPriceSet = new { shopMoney = new { amount = price } },
-        discountedUnitPriceSet = new { shopMoney = new { amount = price } },
-        product = new { productType = type, tags, collections = new { nodes = new[] { new { handle = "new-in" } } } },
-    };
+    private object ShopifyOrder() => ShopifyReturnAnswers.Order(OrderId, Customer, "Ada Lovelace", "Keizersgracht 1", "1015 AA",
+        new ShopifyReturnLine(ShirtLine, "Linen shirt - M", "SHIRT-M", 2, "40.00", "Shirts", _finalSale ? ["final-sale"] : ["summer"], ["new-in"]),
+        new ShopifyReturnLine(ShoesLine, "Leather shoes - 42", "SHOE-42", 1, "120.00", "Shoes", [], ["new-in"]));
 
     private void ProgramWooCommerce()
     {

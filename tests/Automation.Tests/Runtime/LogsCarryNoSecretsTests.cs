@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using Automation.AbandonedCart;
 using Automation.Tests.AbandonedCart;
 using Automation.Tests.Infrastructure;
+using Automation.Tests.Returns;
 using static Automation.Tests.Inventory.StockTestKit;
 
 namespace Automation.Tests.Runtime;
@@ -362,18 +363,9 @@ public sealed partial class LogsCarryNoSecretsTests
         platform
             .OnGraphQLData("tagsAdd", v => new { tagsAdd = new { node = new { id = v.GetProperty("id").GetString() }, userErrors = Array.Empty<object>() } })
             .OnGraphQLData("tagsRemove", v => new { tagsRemove = new { node = new { id = v.GetProperty("id").GetString() }, userErrors = Array.Empty<object>() } })
-            .OnGraphQLData("query ReturnOrderByName", v => new { orders = new { nodes = v.GetProperty("query").GetString() == "name:\"#1042\"" ? new[] { ShopifyOrder() } : [] } })
-            .OnGraphQLData("query ReturnOrderById", _ => new { order = ShopifyOrder() })
-            .OnGraphQLData("mutation RequestReturn", _ => new { returnRequest = new { @return = new { id = "gid://shopify/Return/777", status = "REQUESTED" }, userErrors = Array.Empty<object>() } })
-            .OnGraphQLData("mutation ApproveReturn", v => new
-            {
-                returnApproveRequest = new
-                {
-                    @return = new { id = v.GetProperty("input").GetProperty("id").GetString(), status = "OPEN", reverseFulfillmentOrders = new { nodes = new[] { new { id = "gid://shopify/ReverseFulfillmentOrder/555" } } } },
-                    userErrors = Array.Empty<object>(),
-                },
-            })
-            .OnGraphQLData("mutation AttachReturnLabel", _ => new { reverseDeliveryCreateWithShipping = new { reverseDelivery = new { id = "gid://shopify/ReverseDelivery/999" }, userErrors = Array.Empty<object>() } });
+            .ReturnOrder(() => ShopifyReturnAnswers.Order(OrderId, Returner, "Marisol Fairweather", "Lindengracht 77", "1015 KK",
+                new ShopifyReturnLine(OrderLine, "Linen shirt - M", "SHIRT-M", 2, "40.00", "Shirts", ["summer"], ["new-in"])))
+            .ReturnMutations();
         platform
             .On("GET", "/wp-json/wc/v3/products/*", _ => FakeResponse.Json(new { id = 11, stock_status = "instock" }))
             // The first coupon is made, but its answer is a 503 whose text quotes the customer; so are the answers to
@@ -399,41 +391,4 @@ public sealed partial class LogsCarryNoSecretsTests
                 }
             });
     }
-
-    private static object ShopifyOrder() => new
-    {
-        id = $"gid://shopify/Order/{OrderId}",
-        legacyResourceId = OrderId.ToString(CultureInfo.InvariantCulture),
-        name = "#1042",
-        email = Returner,
-        createdAt = DateTimeOffset.UtcNow.AddDays(-12).ToString("O"),
-        currencyCode = "EUR",
-        customer = new { id = "gid://shopify/Customer/7012345678901", tags = new[] { "newsletter" } },
-        shippingAddress = new { name = "Marisol Fairweather", company = (string?)null, address1 = "Lindengracht 77", address2 = (string?)null, city = "Amsterdam", provinceCode = (string?)null, zip = "1015 KK", countryCodeV2 = "NL" },
-        fulfillments = new[]
-        {
-            new
-            {
-                createdAt = DateTimeOffset.UtcNow.AddDays(-10).ToString("O"),
-                deliveredAt = (string?)null,
-                fulfillmentLineItems = new { nodes = new[] { new { id = "gid://shopify/FulfillmentLineItem/11122233344", lineItem = new { id = $"gid://shopify/LineItem/{OrderLine}" } } } },
-            },
-        },
-        lineItems = new
-        {
-            nodes = new[]
-            {
-                new
-                {
-                    id = $"gid://shopify/LineItem/{OrderLine}",
-                    name = "Linen shirt - M",
-                    sku = "SHIRT-M",
-                    quantity = 2,
-                    originalUnitPriceSet = new { shopMoney = new { amount = "40.00" } },
-                    discountedUnitPriceSet = new { shopMoney = new { amount = "40.00" } },
-                    product = new { productType = "Shirts", tags = new[] { "summer" }, collections = new { nodes = new[] { new { handle = "new-in" } } } },
-                },
-            },
-        },
-    };
 }
