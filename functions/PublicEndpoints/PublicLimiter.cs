@@ -56,11 +56,11 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
         var retryAfter = start + Window - now;
         Forget(start);
         var partition = Partition(start, storeId);
-        if (limits.Any(l => _full.ContainsKey(partition + "\n" + l.RowKey))) return new(false, retryAfter, new Dictionary<string, TableEntity?>()) { Partition = partition };
+        if (limits.Any(l => _full.ContainsKey(Key(partition, l.RowKey)))) return new(false, retryAfter, new Dictionary<string, TableEntity?>()) { Partition = partition };
 
         // Requests for the same rows on this instance take turns (one transaction each) instead of colliding on the
         // ETag; only other instances can then make a write fail and be retried. Locks are taken in one order.
-        var stripes = limits.Select(l => (int)((uint)StringComparer.Ordinal.GetHashCode(partition + "\n" + l.RowKey) % (uint)_stripes.Length)).Distinct().Order().ToArray();
+        var stripes = limits.Select(l => (int)((uint)StringComparer.Ordinal.GetHashCode(Key(partition, l.RowKey)) % (uint)_stripes.Length)).Distinct().Order().ToArray();
         var held = 0;
         try
         {
@@ -77,7 +77,7 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
     {
         var table = await storage.TableAsync(Table);
         // null: known to be absent or not known at all (both are tried as an insert first).
-        var state = limits.ToDictionary(l => l.RowKey, l => _known.GetValueOrDefault(partition + "\n" + l.RowKey), StringComparer.Ordinal);
+        var state = limits.ToDictionary(l => l.RowKey, l => _known.GetValueOrDefault(Key(partition, l.RowKey)), StringComparer.Ordinal);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var actions = new List<TableTransactionAction>(limits.Count);
@@ -87,7 +87,7 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
                 var count = row?.GetInt32("Count") ?? 0;
                 if (count >= limit.PerHour)
                 {
-                    _full[partition + "\n" + limit.RowKey] = true;
+                    _full[Key(partition, limit.RowKey)] = true;
                     return new(false, retryAfter, state) { Partition = partition };
                 }
 
@@ -145,7 +145,7 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
             return;
         }
 
-        if (_known.TryGetValue(partition + "\n" + limit.RowKey, out var known))
+        if (_known.TryGetValue(Key(partition, limit.RowKey), out var known))
         {
             var after = new TableEntity(known);
             foreach (var (name, value) in values) after[name] = value;
@@ -155,7 +155,7 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
 
     private void Remember(string partition, TableEntity row, ETag? etag)
     {
-        var key = partition + "\n" + row.RowKey;
+        var key = Key(partition, row.RowKey);
         if (etag is not { } value)
         {
             _known.TryRemove(key, out _);
@@ -166,6 +166,9 @@ public sealed class PublicLimiter(StorageClients storage, TimeProvider time, ILo
         if (_known.Count >= MaxRemembered) _known.Clear();
         _known[key] = row;
     }
+
+    /// <summary>A limit's row in a window, as this instance remembers it.</summary>
+    private static string Key(string partition, string rowKey) => partition + "\n" + rowKey;
 
     /// <summary>A new window: what was remembered about the last one is of no use any more.</summary>
     private void Forget(DateTimeOffset start)

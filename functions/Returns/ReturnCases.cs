@@ -413,7 +413,7 @@ public sealed class ReturnCases(StorageClients storage)
         var table = await storage.TableAsync(Table);
         if (!(await table.GetEntityIfExistsAsync<TableEntity>(storeId, IndexedMarker, ["RowKey"], cancellationToken)).HasValue)
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey ge 'RMA-' and RowKey lt 'RMA.'");
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {storeId}") + " and " + RmaFilter;
             await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "CustomerKey", .. Summary], cancellationToken: cancellationToken))
             {
                 await table.SubmitTransactionAsync(IndexRows(row), cancellationToken);
